@@ -1,0 +1,52 @@
+# utvm top-level Makefile: thin wrappers around CMake + Ninja + CTest.
+#   make build   Release build; the CLI is build/bin/utvm
+#   make test    install missing deps, build, run every test through ctest
+#   make demo    install missing deps, build, run the main job on the embedded default
+#   make bench   build and run the benchmarks (build/bin/utvm-bench)
+#   make fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make format  reformat the sources with the project's .clang-format
+
+BUILD_DIR ?= build
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+
+.PHONY: all deps configure build test demo bench fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: deps
+	$(MAKE) build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+demo: deps
+	$(MAKE) build
+	bash scripts/demo.sh $(BUILD_DIR)
+
+bench: deps
+	$(MAKE) build
+	$(BUILD_DIR)/bin/utvm-bench
+
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DUTVM_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target utvm-fuzzers
+	bash scripts/run-fuzzers.sh $(FUZZ_DIR)/bin $(FUZZ_SECONDS)
+
+format:
+	bash scripts/format.sh fix
+
+clean:
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

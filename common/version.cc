@@ -1,0 +1,7 @@
+#include "utvm/common/version.h"
+
+namespace utvm {
+const char* version() {
+  return UTVM_VERSION;
+}
+}  // namespace utvm

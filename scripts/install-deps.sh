@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package utvm needs to build, test and demo, and nothing else.
+# Idempotent: runs `apt-get install` only for packages that are missing.
+# Each dependency is named here once; nothing else in the repo installs software.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build g++ make pkg-config
+  # libraries
+  nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libserialport-dev
+  libdlpack-dev zlib1g-dev
+  # tests, benchmarks, fuzzing, formatting
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  clang clang-format libclang-rt-14-dev python3
+  # baremetal platform: Cortex-M cross compiler, C library, emulator
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
