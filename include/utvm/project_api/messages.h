@@ -1,0 +1,134 @@
+// The Project API's messages as typed structs: the ONE place that knows the wire field names.
+// Each struct has nlohmann-style to_json/from_json for the wire Json type (ordered keys, so
+// to_json emits TVM's key order). from_json is strict: a missing key or a wrong type throws
+// utvm::Error(kServerError) naming the message and the field, e.g.
+// "server_info_query result: project_options[1].help: want string, got null".
+// Unknown extra keys are ignored when reading (forward compatibility).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "utvm/project_api/python_json.h"
+
+namespace utvm::project_api {
+
+// Method names (server.py's ProjectAPIHandler interface, in declaration order).
+namespace method {
+inline constexpr std::string_view kServerInfoQuery = "server_info_query";
+inline constexpr std::string_view kGenerateProject = "generate_project";
+inline constexpr std::string_view kBuild = "build";
+inline constexpr std::string_view kFlash = "flash";
+inline constexpr std::string_view kOpenTransport = "open_transport";
+inline constexpr std::string_view kCloseTransport = "close_transport";
+inline constexpr std::string_view kReadTransport = "read_transport";
+inline constexpr std::string_view kWriteTransport = "write_transport";
+}  // namespace method
+
+// The methods that take `options` and may appear in ProjectOption required/optional lists.
+inline constexpr std::string_view kOptionMethods[] = {method::kGenerateProject, method::kBuild,
+                                                      method::kFlash, method::kOpenTransport};
+
+inline constexpr int kProtocolVersion = 1;
+
+// One entry of server_info_query's project_options. On the wire all seven keys are always
+// present, in the order name, choices, default, type, required, optional, help, with explicit
+// nulls for unset choices/default/required/optional.
+struct ProjectOption {
+  std::string name;
+  std::optional<std::vector<std::string>> choices;
+  nlohmann::json default_value;  // null when none; any JSON scalar otherwise
+  std::string type;              // "bool", "str", "int" or "float"
+  std::optional<std::vector<std::string>> required;
+  std::optional<std::vector<std::string>> optional;
+  std::string help;
+
+  bool is_required_for(std::string_view method) const;
+  bool is_optional_for(std::string_view method) const;
+};
+
+struct ServerInfo {
+  std::string platform_name;
+  bool is_template = false;
+  // "" for templates, an absolute path to the project's model.tar otherwise.
+  std::string model_library_format_path;
+  std::vector<ProjectOption> project_options;
+  int protocol_version = kProtocolVersion;  // emitted last
+};
+
+// open_transport's result is {"timeouts": <TransportTimeouts>}; seconds, 0 disables a timeout.
+struct TransportTimeouts {
+  double session_start_retry_timeout_sec = 0.0;
+  double session_start_timeout_sec = 0.0;
+  double session_established_timeout_sec = 0.0;
+};
+
+// ---- params / results per method -------------------------------------------------------------
+struct ServerInfoQueryParams {
+  std::string tvm_version;
+};
+struct GenerateProjectParams {
+  std::string model_library_format_path;
+  std::string standalone_crt_dir;
+  std::string project_dir;
+  nlohmann::json options = nlohmann::json::object();
+};
+struct OptionsParams {  // build, flash, open_transport
+  nlohmann::json options = nlohmann::json::object();
+};
+using BuildParams = OptionsParams;
+using FlashParams = OptionsParams;
+using OpenTransportParams = OptionsParams;
+struct CloseTransportParams {};
+struct OpenTransportResult {
+  TransportTimeouts timeouts;
+};
+struct ReadTransportParams {
+  std::uint64_t n = 0;
+  std::optional<double> timeout_sec;  // nullopt = block (null on the wire)
+};
+struct ReadTransportResult {
+  std::vector<std::uint8_t> data;  // base85 text on the wire
+};
+struct WriteTransportParams {
+  std::vector<std::uint8_t> data;  // base85 text on the wire
+  std::optional<double> timeout_sec;
+};
+
+void to_json(Json& j, const ProjectOption& v);
+void from_json(const Json& j, ProjectOption& v);
+void to_json(Json& j, const ServerInfo& v);
+void from_json(const Json& j, ServerInfo& v);
+void to_json(Json& j, const TransportTimeouts& v);
+void from_json(const Json& j, TransportTimeouts& v);
+void to_json(Json& j, const ServerInfoQueryParams& v);
+void from_json(const Json& j, ServerInfoQueryParams& v);
+void to_json(Json& j, const GenerateProjectParams& v);
+void from_json(const Json& j, GenerateProjectParams& v);
+void to_json(Json& j, const OptionsParams& v);
+void from_json(const Json& j, OptionsParams& v);
+void to_json(Json& j, const CloseTransportParams& v);
+void from_json(const Json& j, CloseTransportParams& v);
+void to_json(Json& j, const OpenTransportResult& v);
+void from_json(const Json& j, OpenTransportResult& v);
+void to_json(Json& j, const ReadTransportParams& v);
+void from_json(const Json& j, ReadTransportParams& v);
+void to_json(Json& j, const ReadTransportResult& v);
+void from_json(const Json& j, ReadTransportResult& v);
+void to_json(Json& j, const WriteTransportParams& v);
+void from_json(const Json& j, WriteTransportParams& v);
+
+// server.py's default_project_options(): the seven standard options, all for generate_project
+// (verbose, project_type, board, cmsis_path, warning_as_error, compile_definitions,
+// extra_files_tar). Platforms copy the list and override attributes per option.
+std::vector<ProjectOption> default_project_options();
+// The option called `name` in `options`; throws utvm::Error(kFailure)
+// "Option <name> was not found in default ProjectOptions." when absent.
+ProjectOption& find_project_option(std::vector<ProjectOption>& options, std::string_view name);
+
+}  // namespace utvm::project_api

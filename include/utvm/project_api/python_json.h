@@ -1,0 +1,30 @@
+// JSON text exactly as CPython writes it, so utvm's Project API peers are byte-compatible with
+// TVM's Python server/client: dump_ascii_json() mirrors json.dumps() defaults (separators ", "
+// and ": ", ensure_ascii with lowercase \uXXXX escapes and surrogate pairs, floats in repr form
+// such as 5.0, 0.5, 1e-06, 1e+16) and python_repr() mirrors repr() of the decoded value
+// ({'a': [1, None, True]}, 'str', 1.0), which TVM quotes inside its error messages.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace utvm::project_api {
+
+// The wire JSON type: keeps object keys in insertion order (TVM's key order is part of the
+// byte-for-byte contract, e.g. jsonrpc, id, result).
+using Json = nlohmann::ordered_json;
+
+std::string dump_ascii_json(const Json& value);
+std::string dump_ascii_json(const nlohmann::json& value);
+// Appends instead of returning (hot path: replies carrying large base85 payloads).
+void dump_ascii_json_append(const Json& value, std::string& out);
+
+std::string python_repr(const Json& value);
+std::string python_repr(const nlohmann::json& value);
+
+// Python's repr(float): shortest round-trip digits; fixed notation when -4 < exponent10 <= 16
+// (always with a ".0" or fractional part), otherwise d.ddde[+-]XX; nan, inf, -inf for repr and
+// NaN, Infinity, -Infinity for json.dumps (json_style = true).
+std::string python_float_repr(double value, bool json_style = false);
+
+}  // namespace utvm::project_api
