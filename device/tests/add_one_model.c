@@ -1,0 +1,52 @@
+/* A tiny hand-written model for tests and benchmarks, shaped like generated glue: y = x + 1 over
+ * ADD_ONE_N float32 values, computed through a workspace block so every run exercises the
+ * allocator. Magic first inputs drive failure paths:
+ *   x[0] == 1000  -> run returns -1 (model run failed)
+ *   x[0] == 2000  -> asks for more workspace than the arena has (workspace exhausted)
+ *   x[0] == 3000  -> the process exits mid-run (device died) -- POSIX builds only */
+#include <stdlib.h>
+
+#include <tvm/runtime/c_backend_api.h>
+
+#include "utvm/model.h"
+#include "utvm/workspace.h"
+
+#ifndef ADD_ONE_N
+#define ADD_ONE_N 16
+#endif
+
+static float g_x[ADD_ONE_N] __attribute__((aligned(16)));
+static float g_y[ADD_ONE_N] __attribute__((aligned(16)));
+static uint8_t g_arena[ADD_ONE_N * sizeof(float) + 16];
+static const int64_t g_shape[2] = {1, ADD_ONE_N};
+static int g_arena_ready;
+
+static int32_t add_one_run(void) {
+  float* tmp;
+  int i;
+  if (!g_arena_ready) {
+    utvm_workspace_init(g_arena, sizeof(g_arena));
+    g_arena_ready = 1;
+  }
+  if (g_x[0] == 1000.0f) return -1;
+#if defined(__unix__)
+  if (g_x[0] == 3000.0f) exit(3);
+#endif
+  tmp = (float*)TVMBackendAllocWorkspace(
+      1, 0, g_x[0] == 2000.0f ? sizeof(g_arena) * 2 : sizeof(g_x), 2, 32);
+  if (tmp == NULL) return -1;
+  for (i = 0; i < ADD_ONE_N; ++i)
+    tmp[i] = g_x[i] + 1.0f;
+  for (i = 0; i < ADD_ONE_N; ++i)
+    g_y[i] = tmp[i];
+  return TVMBackendFreeWorkspace(1, 0, tmp);
+}
+
+static utvm_tensor_t g_inputs[1] = {
+    {"x", 2, 32, 1, 2, g_shape, (uint8_t*)g_x, sizeof(g_x)},
+};
+static utvm_tensor_t g_outputs[1] = {
+    {"y", 2, 32, 1, 2, g_shape, (uint8_t*)g_y, sizeof(g_y)},
+};
+
+const utvm_model_t utvm_model = {"add_one", "test-build-1", 1, 1, g_inputs, g_outputs, add_one_run};
