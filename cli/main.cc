@@ -1,24 +1,75 @@
 // utvm: the command-line entry point. Parses the command line with CLI11, runs one command and
-// maps every utvm::Error to its documented exit code (docs/cli.md).
+// maps every utvm::Error to its documented exit code (docs/cli.md). Errors go to stderr, data to
+// stdout. Nothing here reads files or spawns processes, so `utvm --help` stays instant.
 #include <fmt/core.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 
+#include "commands.h"
+#include "utvm/cli/term.h"
 #include "utvm/common/error.h"
 #include "utvm/common/version.h"
+
+namespace {
+
+int report_error(const std::string& message, utvm::ExitCode code) {
+  const bool color = utvm::cli::use_color(STDERR_FILENO);
+  std::fputs(color ? "\033[1;31merror:\033[0m " : "error: ", stderr);
+  std::fputs(message.c_str(), stderr);
+  if (message.empty() || message.back() != '\n') std::fputc('\n', stderr);
+  return static_cast<int>(code);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"utvm: take a TVM Model Library Format archive to a microcontroller and run it"};
   app.set_version_flag("--version", std::string("utvm ") + utvm::version());
   app.require_subcommand(0, 1);
+  app.fallthrough();
+  auto& ctx = utvm::cli::cli_context();
+  app.add_flag("-v,--verbose", ctx.verbose, "Stream build and flash output instead of logging it");
+  app.add_flag("--no-color", ctx.no_color, "Never colour the output (NO_COLOR is honoured too)");
+  app.footer(
+      "Examples:\n"
+      "  utvm create-project ./proj model.tar host\n"
+      "  utvm build ./proj\n"
+      "  utvm flash ./proj\n"
+      "  utvm run ./proj --fill-mode random\n"
+      "  utvm micro create-project ./proj model.tar template --template-dir DIR \\\n"
+      "      --project-option board=qemu_x86\n"
+      "Exit codes are listed in docs/cli.md; `utvm COMMAND --help` shows each command's options.");
+
+  // register_project_commands(app);
+  // register_micro_command(app);
+  register_platforms_commands(app);
+  register_doctor_command(app);
+  register_completion_command(app);
+  register_info_command(app);
+
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own codes are not ours: every command-line mistake is a usage error (2).
+    app.exit(e);
+    return static_cast<int>(utvm::ExitCode::kUsage);
+  } catch (const utvm::Error& e) {
+    return report_error(e.what(), e.code());
+  } catch (const std::exception& e) {
+    return report_error(std::string("internal error: ") + e.what(), utvm::ExitCode::kFailure);
   }
   if (app.get_subcommands().empty()) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
   }
-  return 0;
+  return utvm::cli::cli_context().exit_code;
 }

@@ -1,0 +1,180 @@
+// `utvm platforms [--json]` and `utvm boards [PLATFORM] [FILTER] [--json]`: what is installed,
+// read from the platforms' data files (platform.json, boards files), never from code.
+#include <fmt/core.h>
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <functional>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "utvm/cli/platform_registry.h"
+#include "utvm/common/error.h"
+
+namespace {
+
+using utvm::cli::Board;
+using utvm::cli::PlatformEntry;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A board matches FILTER when the filter (case-insensitive) occurs in its name or in any string
+// value of its data (description, cpu, ...).
+bool matches(const Board& b, const std::string& filter) {
+  if (filter.empty()) return true;
+  const std::string f = lower(filter);
+  if (lower(b.name).find(f) != std::string::npos) return true;
+  bool hit = false;
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& j) {
+    if (hit) return;
+    if (j.is_string()) {
+      hit = lower(j.get<std::string>()).find(f) != std::string::npos;
+    } else if (j.is_structured()) {
+      for (const auto& v : j)
+        walk(v);
+    }
+  };
+  walk(b.data);
+  return hit;
+}
+
+// A short summary column for the table: the description, else cpu/mcu fields.
+std::string summary(const nlohmann::json& d) {
+  for (const char* key : {"description", "name_long", "mcu", "cpu", "soc", "fqbn"}) {
+    if (auto it = d.find(key); it != d.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+void print_platforms(bool json) {
+  auto platforms = utvm::cli::list_platforms();
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : platforms) {
+      out.push_back(
+          {{"name", p.name},
+           {"template_dir", p.template_dir.string()},
+           {"description", p.description},
+           {"boards_file", p.boards_file.empty() ? nlohmann::json(nullptr)
+                                                 : nlohmann::json(p.boards_file.string())}});
+    }
+    std::puts(nlohmann::json{{"schema_version", 1}, {"platforms", out}}.dump(2).c_str());
+    return;
+  }
+  if (platforms.empty()) {
+    std::fprintf(stderr, "no built-in platforms found in %s\n",
+                 utvm::cli::platforms_root().c_str());
+    return;
+  }
+  std::size_t w = 8;
+  for (const auto& p : platforms)
+    w = std::max(w, p.name.size());
+  std::fputs(fmt::format("{:<{}}  {}\n", "PLATFORM", w, "DESCRIPTION").c_str(), stdout);
+  for (const auto& p : platforms) {
+    std::fputs(fmt::format("{:<{}}  {}\n", p.name, w, p.description).c_str(), stdout);
+  }
+  std::fputs(fmt::format("\ntemplates: {}\n", utvm::cli::platforms_root().string()).c_str(),
+             stdout);
+}
+
+void print_boards(const std::string& platform, const std::string& filter, bool json) {
+  std::vector<PlatformEntry> platforms;
+  std::string board_filter = filter;
+  if (!platform.empty()) {
+    auto all = utvm::cli::list_platforms();
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const PlatformEntry& p) { return p.name == platform; });
+    if (it != all.end()) {
+      platforms.push_back(*it);
+    } else if (filter.empty()) {
+      // `utvm boards FILTER`: a single word that is not a platform filters all platforms.
+      platforms = all;
+      board_filter = platform;
+    } else {
+      platforms.push_back(utvm::cli::find_platform(platform));  // throws with the known names
+    }
+  } else {
+    platforms = utvm::cli::list_platforms();
+  }
+  std::vector<Board> boards;
+  for (const auto& p : platforms) {
+    for (auto& b : utvm::cli::read_boards(p)) {
+      if (matches(b, board_filter)) boards.push_back(std::move(b));
+    }
+  }
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& b : boards) {
+      out.push_back({{"platform", b.platform}, {"name", b.name}, {"data", b.data}});
+    }
+    std::puts(nlohmann::json{{"schema_version", 1}, {"boards", out}}.dump(2).c_str());
+    return;
+  }
+  if (boards.empty()) {
+    std::fputs(board_filter.empty() ? "no board data found\n"
+                                    : ("no board matches '" + board_filter + "'\n").c_str(),
+               stderr);
+    return;
+  }
+  std::size_t wp = 8, wb = 5;
+  for (const auto& b : boards) {
+    wp = std::max(wp, b.platform.size());
+    wb = std::max(wb, b.name.size());
+  }
+  std::fputs(
+      fmt::format("{:<{}}  {:<{}}  {}\n", "PLATFORM", wp, "BOARD", wb, "DESCRIPTION").c_str(),
+      stdout);
+  for (const auto& b : boards) {
+    std::fputs(
+        fmt::format("{:<{}}  {:<{}}  {}\n", b.platform, wp, b.name, wb, summary(b.data)).c_str(),
+        stdout);
+  }
+}
+
+}  // namespace
+
+void register_platforms_commands(CLI::App& app) {
+  auto* plat = app.add_subcommand("platforms", "List the built-in platforms and their templates");
+  auto plat_json = std::make_shared<bool>(false);
+  plat->add_flag("--json", *plat_json, "Print JSON (schema_version 1) instead of a table");
+  plat->footer(
+      "Examples:\n"
+      "  utvm platforms\n"
+      "  utvm platforms --json\n"
+      "Each platform is a template directory under <prefix>/share/utvm/platforms/<name>/\n"
+      "(override with UTVM_DATA_DIR); see docs/cli.md for its platform.json.");
+  auto plat_names = std::make_shared<bool>(false);
+  plat->add_flag("--names", *plat_names, "Print only the names, one per line (for completion)")
+      ->group("");
+  plat->callback([plat_json, plat_names] {
+    if (*plat_names) {
+      for (const auto& p : utvm::cli::list_platforms())
+        std::puts(p.name.c_str());
+      return;
+    }
+    print_platforms(*plat_json);
+  });
+
+  auto* boards = app.add_subcommand("boards", "List the boards of the built-in platforms");
+  auto b_platform = std::make_shared<std::string>();
+  auto b_filter = std::make_shared<std::string>();
+  auto b_json = std::make_shared<bool>(false);
+  boards->add_option("PLATFORM", *b_platform, "Only this platform's boards");
+  boards->add_option("FILTER", *b_filter,
+                     "Only boards whose name or data contains this text (case-insensitive)");
+  boards->add_flag("--json", *b_json, "Print JSON (schema_version 1) instead of a table");
+  boards->footer(
+      "Examples:\n"
+      "  utvm boards\n"
+      "  utvm boards baremetal\n"
+      "  utvm boards baremetal m4\n"
+      "  utvm boards cortex-m7 --json\n"
+      "Boards come from each platform's board data file (platform.json \"boards\").");
+  boards->callback(
+      [b_platform, b_filter, b_json] { print_boards(*b_platform, *b_filter, *b_json); });
+}

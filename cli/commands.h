@@ -1,0 +1,19 @@
+// How the utvm command line is put together: every command lives in its own cli/cmd_<name>.cc and
+// exposes one `register_<name>_command(CLI::App&)` that adds its subcommand(s) to the root app and
+// sets the subcommand's callback. main.cc calls every register function, parses, and maps any
+// utvm::Error thrown by a callback to its exit code (docs/cli.md). Options shared by all commands
+// (--verbose, --no-color) are read through cli_context().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "utvm/cli/context.h"
+
+// One line per command; keep them in this simple form so others can add theirs.
+void register_project_commands(CLI::App& app);    // create-project, build, flash, list-options
+void register_micro_command(CLI::App& app);       // tvmc compatibility: micro create|build|flash
+void register_platforms_commands(CLI::App& app);  // platforms, boards
+void register_doctor_command(CLI::App& app);
+void register_completion_command(CLI::App& app);
+void register_info_command(CLI::App& app);  // cli/cmd_info.cc (engineer "mlf")
+void register_run_command(CLI::App& app);   // cli/cmd_run.cc (the lead)

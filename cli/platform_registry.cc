@@ -1,0 +1,145 @@
+// Built-in platform discovery and board data files.
+#include "utvm/cli/platform_registry.h"
+
+#include <unistd.h>
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "utvm/common/error.h"
+
+namespace utvm::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ExitCode::kBadInput, "cannot open " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ExitCode::kBadInput, "reading " + path.string() + ": not valid JSON: " + e.what());
+  }
+}
+
+bool has_server(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "launch_microtvm_api_server.sh", ec) ||
+         fs::is_regular_file(dir / "microtvm_api_server.py", ec);
+}
+
+bool ignored_key(const std::string& key) {
+  return key.rfind("comment", 0) == 0 || key.rfind("$", 0) == 0 || key.rfind("_", 0) == 0;
+}
+
+}  // namespace
+
+fs::path absolute_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  if (ec) return p.lexically_normal();
+  return abs.lexically_normal();
+}
+
+fs::path platforms_root() {
+  if (const char* env = std::getenv("UTVM_DATA_DIR"); env != nullptr && *env != '\0') {
+    return absolute_path(fs::path(env) / "platforms");
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return fs::path("share/utvm/platforms");
+  return (exe.parent_path().parent_path() / "share" / "utvm" / "platforms").lexically_normal();
+}
+
+PlatformEntry read_platform_dir(const fs::path& dir) {
+  PlatformEntry p;
+  p.template_dir = absolute_path(dir);
+  p.name = p.template_dir.filename().string();
+  fs::path meta = p.template_dir / "platform.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(meta, ec)) return p;
+  nlohmann::json j = read_json_file(meta);
+  if (!j.is_object()) throw Error(ExitCode::kBadInput, meta.string() + ": expected a JSON object");
+  if (auto it = j.find("name"); it != j.end() && it->is_string()) p.name = it->get<std::string>();
+  if (auto it = j.find("description"); it != j.end() && it->is_string()) {
+    p.description = it->get<std::string>();
+  }
+  if (auto it = j.find("boards"); it != j.end() && it->is_string() && !it->empty()) {
+    p.boards_file = (p.template_dir / it->get<std::string>()).lexically_normal();
+  }
+  if (auto it = j.find("tools"); it != j.end() && it->is_array()) {
+    for (const auto& t : *it) {
+      if (!t.is_object() || !t.contains("name")) continue;
+      RequiredTool tool;
+      tool.name = t.value("name", "");
+      if (auto c = t.find("command"); c != t.end() && c->is_array()) {
+        for (const auto& a : *c) {
+          if (a.is_string()) tool.command.push_back(a.get<std::string>());
+        }
+      }
+      if (tool.command.empty()) tool.command = {tool.name, "--version"};
+      tool.fix = t.value("fix", "");
+      tool.optional = t.value("optional", false);
+      p.tools.push_back(std::move(tool));
+    }
+  }
+  return p;
+}
+
+std::vector<PlatformEntry> list_platforms() {
+  std::vector<PlatformEntry> out;
+  std::error_code ec;
+  fs::path root = platforms_root();
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    if (!entry.is_directory(ec) || !has_server(entry.path())) continue;
+    out.push_back(read_platform_dir(entry.path()));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PlatformEntry& a, const PlatformEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+PlatformEntry find_platform(const std::string& name) {
+  auto all = list_platforms();
+  for (auto& p : all) {
+    if (p.name == name) return p;
+  }
+  std::string known;
+  for (const auto& p : all)
+    known += (known.empty() ? "" : ", ") + p.name;
+  if (known.empty()) known = "none found in " + platforms_root().string();
+  throw Error(ExitCode::kUsage,
+              "unknown platform '" + name + "' (built-in platforms: " + known +
+                  "); use 'template --template-dir DIR' for any other Project API server");
+}
+
+std::vector<Board> read_boards(const PlatformEntry& platform) {
+  std::vector<Board> out;
+  if (platform.boards_file.empty()) return out;
+  nlohmann::json j = read_json_file(platform.boards_file);
+  const nlohmann::json* boards = &j;
+  if (j.is_object() && j.contains("boards") && !j["boards"].is_string()) boards = &j["boards"];
+  if (boards->is_object()) {
+    for (const auto& [key, value] : boards->items()) {
+      if (ignored_key(key) || !value.is_object()) continue;
+      out.push_back(Board{platform.name, key, value});
+    }
+  } else if (boards->is_array()) {
+    for (const auto& value : *boards) {
+      if (!value.is_object() || !value.contains("name") || !value["name"].is_string()) continue;
+      out.push_back(Board{platform.name, value["name"].get<std::string>(), value});
+    }
+  } else {
+    throw Error(ExitCode::kBadInput,
+                platform.boards_file.string() + ": expected an object or array of boards");
+  }
+  std::sort(out.begin(), out.end(), [](const Board& a, const Board& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace utvm::cli

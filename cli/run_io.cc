@@ -1,0 +1,300 @@
+#include "run_io.h"
+
+#include <fmt/core.h>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <random>
+
+#include "utvm/common/error.h"
+
+namespace utvm::cli {
+
+namespace {
+
+bool is_float(const std::string& dtype) {
+  return dtype.rfind("float", 0) == 0;
+}
+bool is_int8ish(const std::string& dtype) {
+  return dtype == "int8" || dtype == "uint8";
+}
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+std::uint16_t float_to_half(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  std::uint32_t sign = (x >> 16) & 0x8000u;
+  std::int32_t exp = static_cast<std::int32_t>((x >> 23) & 0xff) - 127 + 15;
+  std::uint32_t mant = x & 0x7fffffu;
+  if (exp <= 0) return static_cast<std::uint16_t>(sign);  // flush tiny values to zero
+  if (exp >= 31) return static_cast<std::uint16_t>(sign | 0x7c00u);
+  std::uint32_t half = sign | (static_cast<std::uint32_t>(exp) << 10) | (mant >> 13);
+  if (mant & 0x1000u) ++half;  // round half up
+  return static_cast<std::uint16_t>(half);
+}
+
+float half_to_float(std::uint16_t h) {
+  std::uint32_t sign = (h & 0x8000u) << 16;
+  std::uint32_t exp = (h >> 10) & 0x1f;
+  std::uint32_t mant = h & 0x3ffu;
+  std::uint32_t x;
+  if (exp == 0) {
+    float v = std::ldexp(static_cast<float>(mant), -24);
+    return sign ? -v : v;
+  }
+  if (exp == 31)
+    x = sign | 0x7f800000u | (mant << 13);
+  else
+    x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+  float f;
+  std::memcpy(&f, &x, 4);
+  return f;
+}
+
+// Writes `value` as element `i` of an array of `dtype`.
+void store(std::string& data, const std::string& dtype, std::size_t i, double value) {
+  auto put = [&](auto v) { std::memcpy(data.data() + i * sizeof(v), &v, sizeof(v)); };
+  if (dtype == "float32") return put(static_cast<float>(value));
+  if (dtype == "float64") return put(value);
+  if (dtype == "float16") return put(float_to_half(static_cast<float>(value)));
+  if (dtype == "int8") return put(static_cast<std::int8_t>(value));
+  if (dtype == "uint8") return put(static_cast<std::uint8_t>(value));
+  if (dtype == "int16") return put(static_cast<std::int16_t>(value));
+  if (dtype == "uint16") return put(static_cast<std::uint16_t>(value));
+  if (dtype == "int32") return put(static_cast<std::int32_t>(value));
+  if (dtype == "uint32") return put(static_cast<std::uint32_t>(value));
+  if (dtype == "int64") return put(static_cast<std::int64_t>(value));
+  if (dtype == "uint64") return put(static_cast<std::uint64_t>(value));
+  if (dtype == "bool") return put(static_cast<std::uint8_t>(value != 0.0));
+  throw Error(ExitCode::kBadInput, fmt::format("unsupported dtype '{}'", dtype));
+}
+
+double load(const std::string& data, const std::string& dtype, std::size_t i) {
+  auto get = [&](auto v) {
+    std::memcpy(&v, data.data() + i * sizeof(v), sizeof(v));
+    return v;
+  };
+  if (dtype == "float32") return get(float{});
+  if (dtype == "float64") return get(double{});
+  if (dtype == "float16") return half_to_float(get(std::uint16_t{}));
+  if (dtype == "int8") return get(std::int8_t{});
+  if (dtype == "uint8") return get(std::uint8_t{});
+  if (dtype == "int16") return get(std::int16_t{});
+  if (dtype == "uint16") return get(std::uint16_t{});
+  if (dtype == "int32") return get(std::int32_t{});
+  if (dtype == "uint32") return static_cast<double>(get(std::uint32_t{}));
+  if (dtype == "int64") return static_cast<double>(get(std::int64_t{}));
+  if (dtype == "uint64") return static_cast<double>(get(std::uint64_t{}));
+  if (dtype == "bool") return get(std::uint8_t{}) ? 1.0 : 0.0;
+  throw Error(ExitCode::kBadInput, fmt::format("unsupported dtype '{}'", dtype));
+}
+
+// numpy-style row formatting of a 2-D array given as rows of doubles.
+std::string numpy_2d(const std::vector<std::vector<double>>& rows, bool floats) {
+  std::vector<std::vector<std::string>> cells(rows.size());
+  if (!floats) {
+    std::size_t width = 0;
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      for (double v : rows[r]) {
+        cells[r].push_back(fmt::format("{}", static_cast<long long>(v)));
+        width = std::max(width, cells[r].back().size());
+      }
+    for (auto& row : cells)
+      for (auto& c : row)
+        c = std::string(width - c.size(), ' ') + c;
+  } else {
+    double max_abs = 0.0, min_abs = INFINITY;
+    for (const auto& row : rows)
+      for (double v : row)
+        if (std::isfinite(v) && v != 0.0) {
+          max_abs = std::max(max_abs, std::fabs(v));
+          min_abs = std::min(min_abs, std::fabs(v));
+        }
+    const bool scientific = max_abs >= 1e8 || (min_abs < 1e-4) || (max_abs / min_abs > 1e3);
+    std::size_t int_w = 0, frac_w = 0;
+    std::vector<std::vector<std::pair<std::string, std::string>>> parts(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      for (double v : rows[r]) {
+        std::string s;
+        if (!std::isfinite(v)) {
+          s = std::isnan(v) ? "nan" : (v < 0 ? "-inf" : "inf");
+          parts[r].push_back({s, ""});
+          int_w = std::max(int_w, s.size());
+          continue;
+        }
+        std::string exp;
+        if (scientific) {
+          s = fmt::format("{:.8e}", v);
+          auto e = s.find('e');
+          exp = s.substr(e);
+          s = s.substr(0, e);
+        } else {
+          s = fmt::format("{:.8f}", v);
+        }
+        while (!s.empty() && s.back() == '0')
+          s.pop_back();
+        auto dot = s.find('.');
+        std::string ip = s.substr(0, dot), fp = s.substr(dot + 1) + exp;
+        int_w = std::max(int_w, ip.size());
+        frac_w = std::max(frac_w, fp.size());
+        parts[r].push_back({ip, fp});
+      }
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      for (const auto& [ip, fp] : parts[r]) {
+        if (fp.empty() && (ip == "nan" || ip == "inf" || ip == "-inf")) {
+          cells[r].push_back(std::string(int_w + 1 + frac_w - ip.size(), ' ') + ip);
+          continue;
+        }
+        cells[r].push_back(std::string(int_w - ip.size(), ' ') + ip + "." + fp +
+                           std::string(frac_w - fp.size(), ' '));
+      }
+  }
+  std::string out = "[";
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    if (r) out += "\n ";
+    out += "[";
+    for (std::size_t c = 0; c < cells[r].size(); ++c) {
+      if (c) out += " ";
+      out += cells[r][c];
+    }
+    out += "]";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+FillMode parse_fill_mode(const std::string& text) {
+  if (text == "zeros") return FillMode::kZeros;
+  if (text == "ones") return FillMode::kOnes;
+  if (text == "random") return FillMode::kRandom;
+  throw Error(ExitCode::kUsage,
+              fmt::format("--fill-mode: '{}' is not one of zeros, ones, random", text));
+}
+
+std::vector<npz::Array> prepare_inputs(const std::vector<TensorSpec>& specs,
+                                       const std::vector<std::pair<std::string, npz::Array>>& given,
+                                       const std::string& given_file, FillMode fill,
+                                       std::uint64_t seed) {
+  std::map<std::string, const npz::Array*> by_name;
+  for (const auto& [name, array] : given) {
+    auto it = std::find_if(specs.begin(), specs.end(),
+                           [&](const TensorSpec& s) { return s.name == name; });
+    if (it == specs.end()) {
+      std::string expected = "[";
+      for (std::size_t i = 0; i < specs.size(); ++i)
+        expected += (i ? ", '" : "'") + specs[i].name + "'";
+      expected += "]";
+      throw Error(
+          ExitCode::kBadInput,
+          fmt::format("{}: the input tensor '{}' is not in the graph. Expected inputs: '{}'",
+                      given_file, name, expected));
+    }
+    by_name[name] = &array;
+  }
+
+  std::mt19937_64 rng(seed);
+  std::vector<npz::Array> out;
+  for (const auto& spec : specs) {
+    if (auto it = by_name.find(spec.name); it != by_name.end()) {
+      const npz::Array& a = *it->second;
+      if (a.dtype != spec.dtype)
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("{}: input '{}' has dtype {}, the model wants {}", given_file,
+                                spec.name, a.dtype, spec.dtype));
+      if (!spec.shape.empty() && a.shape != spec.shape)
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("{}: input '{}' has shape {}, the model wants {}", given_file,
+                                spec.name, shape_text(a.shape), shape_text(spec.shape)));
+      if (a.data.size() != spec.bytes)
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("{}: input '{}' has {} bytes, the model wants {}", given_file,
+                                spec.name, a.data.size(), spec.bytes));
+      out.push_back(a);
+      continue;
+    }
+    npz::Array a;
+    a.dtype = spec.dtype;
+    a.shape = spec.shape;
+    const std::uint64_t elem = npz::dtype_size(spec.dtype);
+    if (elem == 0 || spec.bytes % elem != 0)
+      throw Error(ExitCode::kBadInput, fmt::format("input '{}': {} bytes is not a whole number of "
+                                                   "{} elements",
+                                                   spec.name, spec.bytes, spec.dtype));
+    if (a.shape.empty()) a.shape = {static_cast<std::int64_t>(spec.bytes / elem)};
+    a.data.assign(spec.bytes, '\0');
+    const std::size_t count = spec.bytes / elem;
+    if (fill == FillMode::kOnes) {
+      for (std::size_t i = 0; i < count; ++i)
+        store(a.data, spec.dtype, i, 1.0);
+    } else if (fill == FillMode::kRandom) {
+      std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+      std::uniform_int_distribution<int> small(0, 127);
+      for (std::size_t i = 0; i < count; ++i) {
+        double v = is_float(spec.dtype)   ? uniform(rng)
+                   : spec.dtype == "bool" ? static_cast<double>(small(rng) & 1)
+                                          : static_cast<double>(small(rng));
+        store(a.data, spec.dtype, i, v);
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::string format_top(const npz::Array& output, int n) {
+  const std::uint64_t elem = npz::dtype_size(output.dtype);
+  const std::size_t count = elem ? output.data.size() / elem : 0;
+  std::size_t row = count;
+  if (output.shape.size() >= 2 && output.shape[0] > 0)
+    row = count / static_cast<std::size_t>(output.shape[0]);
+  std::vector<double> values(row);
+  for (std::size_t i = 0; i < row; ++i)
+    values[i] = load(output.data, output.dtype, i);
+  std::vector<std::size_t> order(row);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  const std::size_t k = std::min<std::size_t>(row, n < 0 ? 0 : static_cast<std::size_t>(n));
+  std::vector<std::vector<double>> rows(2);
+  for (std::size_t i = 0; i < k; ++i) {
+    std::size_t idx = order[row - 1 - i];
+    rows[0].push_back(static_cast<double>(idx));
+    rows[1].push_back(values[idx]);
+  }
+  return numpy_2d(rows, is_float(output.dtype));
+}
+
+std::string format_time_summary(const std::vector<double>& seconds) {
+  std::vector<double> ms;
+  for (double s : seconds)
+    ms.push_back(s * 1000.0);
+  if (ms.empty()) return "Execution time summary: no runs\n";
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size();
+  const std::size_t n = sorted.size();
+  const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+  double var = 0.0;
+  for (double v : ms)
+    var += (v - mean) * (v - mean);
+  const double stddev = std::sqrt(var / n);
+  return fmt::format(
+      "Execution time summary:\n{:^12} {:^12} {:^12} {:^12} {:^12}\n{:^12.4f} {:^12.4f} "
+      "{:^12.4f} {:^12.4f} {:^12.4f}\n",
+      "mean (ms)", "median (ms)", "max (ms)", "min (ms)", "std (ms)", mean, median, sorted.back(),
+      sorted.front(), stddev);
+}
+
+}  // namespace utvm::cli

@@ -1,0 +1,106 @@
+#include "run_io.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "utvm/common/error.h"
+
+namespace utvm::cli {
+namespace {
+
+npz::Array make_f32(std::vector<std::int64_t> shape, std::vector<float> values) {
+  npz::Array a;
+  a.dtype = "float32";
+  a.shape = std::move(shape);
+  a.data.resize(values.size() * 4);
+  std::memcpy(a.data.data(), values.data(), a.data.size());
+  return a;
+}
+
+npz::Array make_i8(std::vector<std::int64_t> shape, std::vector<std::int8_t> values) {
+  npz::Array a;
+  a.dtype = "int8";
+  a.shape = std::move(shape);
+  a.data.assign(reinterpret_cast<const char*>(values.data()), values.size());
+  return a;
+}
+
+const std::vector<TensorSpec> kSpecs = {{"a", "float32", {1, 4}, 16}, {"b", "int8", {1, 3}, 3}};
+
+TEST(PrepareInputs, UsesGivenArraysAndFillsTheRest) {
+  auto given =
+      std::vector<std::pair<std::string, npz::Array>>{{"a", make_f32({1, 4}, {1, 2, 3, 4})}};
+  auto inputs = prepare_inputs(kSpecs, given, "in.npz", FillMode::kOnes, 0);
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(inputs[0].data, given[0].second.data);
+  EXPECT_EQ(inputs[1].dtype, "int8");
+  EXPECT_EQ(inputs[1].data, std::string("\x01\x01\x01", 3));
+}
+
+TEST(PrepareInputs, ZerosAndSeededRandom) {
+  auto zeros = prepare_inputs(kSpecs, {}, "", FillMode::kZeros, 0);
+  EXPECT_EQ(zeros[0].data, std::string(16, '\0'));
+  auto r1 = prepare_inputs(kSpecs, {}, "", FillMode::kRandom, 7);
+  auto r2 = prepare_inputs(kSpecs, {}, "", FillMode::kRandom, 7);
+  auto r3 = prepare_inputs(kSpecs, {}, "", FillMode::kRandom, 8);
+  EXPECT_EQ(r1[0].data, r2[0].data);
+  EXPECT_NE(r1[0].data, r3[0].data);
+  for (char c : r1[1].data)
+    EXPECT_GE(static_cast<int>(c), 0);  // int8 random is [0,128)
+  for (int i = 0; i < 4; ++i) {
+    float v;
+    std::memcpy(&v, r1[0].data.data() + 4 * i, 4);
+    EXPECT_GE(v, -1.0f);
+    EXPECT_LT(v, 1.0f);
+  }
+}
+
+TEST(PrepareInputs, UnknownNameListsExpected) {
+  auto given = std::vector<std::pair<std::string, npz::Array>>{{"zz", make_i8({1, 3}, {1, 2, 3})}};
+  try {
+    prepare_inputs(kSpecs, given, "in.npz", FillMode::kZeros, 0);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_STREQ(e.what(),
+                 "in.npz: the input tensor 'zz' is not in the graph. Expected inputs: "
+                 "'['a', 'b']'");
+  }
+}
+
+TEST(PrepareInputs, WrongDtypeOrShapeIsAnError) {
+  auto wrong_dtype =
+      std::vector<std::pair<std::string, npz::Array>>{{"b", make_f32({1, 3}, {1, 2, 3})}};
+  EXPECT_THROW(prepare_inputs(kSpecs, wrong_dtype, "in.npz", FillMode::kZeros, 0), Error);
+  auto wrong_shape =
+      std::vector<std::pair<std::string, npz::Array>>{{"b", make_i8({3, 1}, {1, 2, 3})}};
+  try {
+    prepare_inputs(kSpecs, wrong_shape, "in.npz", FillMode::kZeros, 0);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shape (3, 1), the model wants (1, 3)"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(FormatTop, IntegersLikeNumpy) {
+  auto out = make_i8({1, 4}, {35, -100, -63, -128});
+  EXPECT_EQ(format_top(out, 4), "[[   0    2    1    3]\n [  35  -63 -100 -128]]");
+}
+
+TEST(FormatTop, FloatsLikeNumpy) {
+  auto out = make_f32({1, 3}, {0.25f, 2.0f, 0.5f});
+  EXPECT_EQ(format_top(out, 2), "[[1.  2. ]\n [2.  0.5]]");
+}
+
+TEST(FormatTimeSummary, Statistics) {
+  auto text = format_time_summary({0.001, 0.003, 0.002});
+  EXPECT_NE(text.find("Execution time summary:"), std::string::npos);
+  EXPECT_NE(text.find("2.0000"), std::string::npos);  // mean and median in ms
+  EXPECT_NE(text.find("3.0000"), std::string::npos);  // max
+  EXPECT_NE(text.find("0.8165"), std::string::npos);  // population std
+}
+
+}  // namespace
+}  // namespace utvm::cli

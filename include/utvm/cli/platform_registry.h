@@ -1,0 +1,65 @@
+// Finding platforms for the CLI: built-in template directories under
+// <prefix>/share/utvm/platforms/<name>/ (found from the running binary, or $UTVM_DATA_DIR), each
+// described by an optional platform.json, and their board data files. Nothing here knows any
+// particular platform: names, descriptions, boards and required tools are all data.
+//
+// platform.json (all keys optional):
+//   {"name": "host", "description": "...", "boards": "boards.json" | null,
+//    "tools": [{"name": "cmake", "command": ["cmake", "--version"],
+//               "fix": "sudo apt-get install cmake", "optional": false}]}
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace utvm::cli {
+
+// A tool a platform needs on the host (checked by `utvm doctor`).
+struct RequiredTool {
+  std::string name;                  // shown to the user
+  std::vector<std::string> command;  // run to check it (e.g. {"cmake", "--version"})
+  std::string fix;                   // how to get it
+  bool optional = false;             // a missing optional tool is a warning, not a failure
+};
+
+struct PlatformEntry {
+  std::string name;
+  std::filesystem::path template_dir;  // absolute
+  std::string description;
+  std::filesystem::path boards_file;  // absolute; empty when the platform has no board data
+  std::vector<RequiredTool> tools;
+};
+
+// <data dir>/platforms: $UTVM_DATA_DIR/platforms if set, else <exe dir>/../share/utvm/platforms.
+std::filesystem::path platforms_root();
+
+// Reads <dir>/platform.json (if any); the name defaults to the directory name.
+// Throws utvm::Error(kBadInput) naming the file when platform.json is not valid JSON.
+PlatformEntry read_platform_dir(const std::filesystem::path& dir);
+
+// Every built-in platform (sub-directories of platforms_root() holding a Project API server),
+// sorted by name. Missing root → empty list.
+std::vector<PlatformEntry> list_platforms();
+
+// The built-in platform `name`; throws utvm::Error(kUsage) listing the known names otherwise.
+PlatformEntry find_platform(const std::string& name);
+
+struct Board {
+  std::string platform;
+  std::string name;
+  nlohmann::json data;  // the board's entry in the data file, as written there
+};
+
+// Boards from a platform's data file. Accepted shapes: {"boards": {name: {...}}},
+// {name: {...}} (Zephyr/Arduino style) or [{"name": ..., ...}]. Keys starting with "comment"
+// or "$" are ignored. Throws utvm::Error(kBadInput) naming the file when it is unreadable.
+std::vector<Board> read_boards(const PlatformEntry& platform);
+
+// Absolute, normalised form of a user-given path (relative to the current directory).
+std::filesystem::path absolute_path(const std::filesystem::path& p);
+
+}  // namespace utvm::cli
