@@ -38,6 +38,8 @@ void utvm_cortexm_uart_init(void);
 void utvm_cortexm_uart_putc(uint8_t c);
 /* Blocks until a byte arrives. */
 uint8_t utvm_cortexm_uart_getc(void);
+/* Returns the next received byte, or -1 at once when none is waiting. */
+int utvm_cortexm_uart_try_getc(void);
 void utvm_cortexm_uart_puts(const char* s);
 /* Writes "0x" and 8 hex digits. */
 void utvm_cortexm_uart_puthex(uint32_t v);

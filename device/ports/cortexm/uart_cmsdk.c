@@ -33,6 +33,11 @@ uint8_t utvm_cortexm_uart_getc(void) {
   return (uint8_t)(UART_DATA & 0xFFu);
 }
 
+int utvm_cortexm_uart_try_getc(void) {
+  if (!(UART_STATE & STATE_RX_FULL)) return -1;
+  return (int)(UART_DATA & 0xFFu);
+}
+
 void utvm_cortexm_uart_puts(const char* s) {
   while (*s)
     utvm_cortexm_uart_putc((uint8_t)*s++);

@@ -1,0 +1,95 @@
+#include "build_firmware.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "utvm/common/error.h"
+#include "utvm/common/subprocess.h"
+
+namespace utvm::baremetal::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (!dir.empty() && ::access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+void run_logged(const std::vector<std::string>& argv, const fs::path& log, const char* step) {
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  SpawnOptions o;
+  o.argv = argv;
+  o.stdout_fd = fd;
+  o.stderr_fd = fd;
+  Process p = Process::spawn(o);
+  ::close(fd);
+  int status = p.wait();
+  if (status != 0) {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    if (s.size() > 3000) s = s.substr(s.size() - 3000);
+    throw Error(ExitCode::kBuildFailed,
+                fmt::format("{} failed ({}):\n{}", step, describe_exit_status(status), s));
+  }
+}
+
+}  // namespace
+
+std::string missing_tools() {
+  std::string missing;
+  for (const char* tool : {"qemu-system-arm", "arm-none-eabi-gcc", "cmake", "ninja"}) {
+    if (!on_path(tool)) missing += fmt::format("{}{}", missing.empty() ? "" : ", ", tool);
+  }
+  return missing;
+}
+
+fs::path build_firmware(const FirmwareRequest& request, const std::string& name) {
+  const fs::path source = UTVM_SOURCE_DIR;
+  const fs::path dir = fs::path(UTVM_BINARY_DIR) / "test-firmware" / name;
+  fs::create_directories(dir);
+  const fs::path log = dir / "build.log";
+  fs::remove(log);
+  std::vector<std::string> configure = {
+      "cmake",
+      "-S",
+      (source / "platforms/baremetal/template").string(),
+      "-B",
+      dir.string(),
+      "-G",
+      "Ninja",
+      "-DUTVM_BOARD=" + request.board,
+      "-DUTVM_BOARDS_JSON=" + (source / "platforms/baremetal/boards.json").string(),
+      "-DUTVM_PORT_DIR=" + (source / "device/ports/cortexm").string(),
+      "-DUTVM_RUNTIME_DIR=" + (source / "device").string(),
+      "-DUTVM_EXTRA_CFLAGS=" + request.extra_cflags,
+  };
+  if (!request.app.empty()) {
+    configure.push_back("-DUTVM_APP_SOURCES=" +
+                        (source / "platforms/baremetal/test_firmware" / request.app).string());
+  } else {
+    configure.push_back("-DUTVM_APP_SOURCES=");
+  }
+  configure.push_back(
+      "-DUTVM_MODEL_DIR=" +
+      (request.model_dir.empty() ? (dir / "no-model") : request.model_dir).string());
+  run_logged(configure, log, "configuring the firmware");
+  run_logged({"cmake", "--build", dir.string()}, log, "building the firmware");
+  return dir / "firmware.elf";
+}
+
+}  // namespace utvm::baremetal::testing
