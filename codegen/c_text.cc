@@ -1,0 +1,91 @@
+#include "c_text.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "utvm/common/error.h"
+
+namespace utvm::codegen::detail {
+
+const char* const kAlignMacro =
+    "#if defined(__GNUC__) || defined(__clang__)\n"
+    "#define UTVM_GLUE_ALIGNED __attribute__((aligned(16)))\n"
+    "#else\n"
+    "#define UTVM_GLUE_ALIGNED\n"
+    "#endif\n";
+
+std::string c_string_literal(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f && c != '?') {  // '?' avoids trigraphs
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03o", c);
+      out += buf;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void append_byte_initialiser(std::string& out, const uint8_t* data, size_t size,
+                             std::string_view indent) {
+  static const char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + size * 6 + (size / 16 + 1) * (indent.size() + 1));
+  for (size_t i = 0; i < size; ++i) {
+    if (i % 16 == 0) {
+      if (i != 0) out += '\n';
+      out += indent;
+    } else {
+      out += ' ';
+    }
+    out += '0';
+    out += 'x';
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 15];
+    out += ',';
+  }
+  out += '\n';
+}
+
+std::string c_int64_list(const std::vector<int64_t>& values) {
+  if (values.empty()) return "{0}";
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(values[i]);
+  }
+  out += '}';
+  return out;
+}
+
+std::optional<mlf::DType> try_parse_dtype(std::string_view text) {
+  try {
+    mlf::DType d = mlf::parse_dtype(text);
+    if (d.bits == 0 || d.code == 3) return std::nullopt;  // handles have no layout
+    return d;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+uint64_t shape_bytes(const mlf::DType& d, const std::vector<int64_t>& shape) {
+  uint64_t n = 1;
+  for (int64_t v : shape)
+    n *= v < 0 ? 0 : static_cast<uint64_t>(v);
+  return n * element_bytes(d);
+}
+
+bool is_c_identifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace utvm::codegen::detail

@@ -1,0 +1,494 @@
+#include "utvm/codegen/graph.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "c_text.h"
+#include "utvm/codegen/glue.h"
+#include "utvm/common/error.h"
+
+namespace utvm::codegen {
+
+using detail::align_up;
+using detail::c_int64_list;
+using detail::c_string_literal;
+using detail::shape_bytes;
+using detail::try_parse_dtype;
+
+namespace {
+
+enum class NodeRole { kInput, kParam, kOp };
+
+struct Entry {
+  mlf::DType dtype;
+  uint64_t bytes = 0;
+  int64_t sid = 0;
+  uint32_t node = 0;
+};
+
+struct Storage {
+  uint64_t bytes = 0;
+  std::vector<uint32_t> entries;
+  int param_in_place = -1;  // index into params when the storage is one param, used in place
+};
+
+class Lowering {
+ public:
+  Lowering(const mlf::Module& module, const mlf::Graph& graph,
+           const std::vector<mlf::Param>& params, const GraphOptions& options)
+      : module_(module), graph_(graph), params_(params), options_(options) {
+    file_ = !options.graph_file_name.empty() ? options.graph_file_name
+            : module.files.graph_json        ? *module.files.graph_json
+                                             : std::string("graph.json");
+  }
+
+  std::string run() {
+    check_tables();
+    classify_nodes();
+    plan_storage();
+    return emit();
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(ExitCode::kBadInput, fmt::format("{}: {}", file_, what));
+  }
+  [[noreturn]] void fail_node(uint32_t n, const std::string& what) const {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: node {} (\"{}\"): {}", file_, n, graph_.nodes[n].name, what));
+  }
+
+  uint32_t entry_count(uint32_t n) const {
+    return graph_.node_row_ptr[n + 1] - graph_.node_row_ptr[n];
+  }
+
+  void check_tables() {
+    const size_t n_nodes = graph_.nodes.size();
+    if (graph_.node_row_ptr.size() != n_nodes + 1) {
+      fail(fmt::format("node_row_ptr has {} items for {} nodes", graph_.node_row_ptr.size(),
+                       n_nodes));
+    }
+    for (size_t i = 0; i < n_nodes; ++i) {
+      if (graph_.node_row_ptr[i + 1] < graph_.node_row_ptr[i]) fail("node_row_ptr decreases");
+    }
+    const size_t n_entries = graph_.node_row_ptr.back();
+    if (graph_.storage_id.size() != n_entries || graph_.shape.size() != n_entries ||
+        graph_.dltype.size() != n_entries) {
+      fail(fmt::format("attrs: {} entries, but storage_id/shape/dltype have {}/{}/{}", n_entries,
+                       graph_.storage_id.size(), graph_.shape.size(), graph_.dltype.size()));
+    }
+    entries_.resize(n_entries);
+    for (uint32_t n = 0; n < n_nodes; ++n) {
+      for (uint32_t e = graph_.node_row_ptr[n]; e < graph_.node_row_ptr[n + 1]; ++e) {
+        auto dtype = try_parse_dtype(graph_.dltype[e]);
+        if (!dtype) fail_node(n, fmt::format("unsupported dtype \"{}\"", graph_.dltype[e]));
+        for (int64_t d : graph_.shape[e]) {
+          if (d < 0) fail_node(n, fmt::format("negative dimension in shape of entry {}", e));
+        }
+        if (graph_.storage_id[e] < 0) {
+          fail_node(
+              n, fmt::format("entry {} has no storage (storage_id {})", e, graph_.storage_id[e]));
+        }
+        entries_[e] = Entry{*dtype, shape_bytes(*dtype, graph_.shape[e]), graph_.storage_id[e], n};
+        if (entries_[e].bytes > std::numeric_limits<uint32_t>::max()) {
+          fail_node(n, fmt::format("entry {} is larger than 4 GiB", e));
+        }
+      }
+    }
+    for (size_t h = 0; h < graph_.heads.size(); ++h) {
+      const mlf::GraphEntry& head = graph_.heads[h];
+      if (head[0] >= n_nodes || head[1] >= entry_count(head[0])) {
+        fail(fmt::format("heads[{}] refers to node {} output {}, which does not exist", h, head[0],
+                         head[1]));
+      }
+    }
+  }
+
+  void classify_nodes() {
+    std::map<std::string, int> param_index;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (!param_index.emplace(params_[i].name, static_cast<int>(i)).second) {
+        fail(fmt::format("params: \"{}\" appears twice", params_[i].name));
+      }
+    }
+    std::set<std::string> declared_inputs;
+    for (const mlf::TensorInfo& t : module_.inputs)
+      declared_inputs.insert(t.name);
+
+    roles_.resize(graph_.nodes.size());
+    node_param_.assign(graph_.nodes.size(), -1);
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      const mlf::GraphNode& node = graph_.nodes[n];
+      if (node.op == "null") {
+        if (entry_count(n) != 1) fail_node(n, "an input or parameter node must have one entry");
+        if (!node.inputs.empty()) fail_node(n, "an input or parameter node cannot have inputs");
+        const uint32_t e = graph_.node_row_ptr[n];
+        auto it = param_index.find(node.name);
+        if (it != param_index.end()) {
+          const mlf::Param& p = params_[it->second];
+          if (p.dtype != graph_.dltype[e] || p.shape != graph_.shape[e]) {
+            fail_node(n, fmt::format("param is {} {} in the params file but {} {} in the graph",
+                                     p.dtype, c_int64_list(p.shape), graph_.dltype[e],
+                                     c_int64_list(graph_.shape[e])));
+          }
+          if (p.data.size() != entries_[e].bytes) {
+            fail_node(n, fmt::format("param holds {} bytes, the graph needs {}", p.data.size(),
+                                     entries_[e].bytes));
+          }
+          roles_[n] = NodeRole::kParam;
+          node_param_[n] = it->second;
+        } else if (!declared_inputs.empty() && !declared_inputs.count(node.name)) {
+          fail_node(n, fmt::format("\"{}\" is neither a model input nor in the params file "
+                                   "(missing param)",
+                                   node.name));
+        } else {
+          roles_[n] = NodeRole::kInput;
+          input_nodes_.push_back(n);
+        }
+      } else if (node.op == "tvm_op") {
+        roles_[n] = NodeRole::kOp;
+        check_op(n);
+      } else {
+        fail_node(n,
+                  fmt::format("unknown op kind \"{}\" (expected \"null\" or \"tvm_op\")", node.op));
+      }
+    }
+    if (!declared_inputs.empty()) {
+      // Every declared input must be a graph node, with matching dtype and size.
+      for (const mlf::TensorInfo& t : module_.inputs) {
+        auto it = std::find_if(input_nodes_.begin(), input_nodes_.end(),
+                               [&](uint32_t n) { return graph_.nodes[n].name == t.name; });
+        if (it == input_nodes_.end()) {
+          fail(fmt::format("model input \"{}\" is not a node of the graph", t.name));
+        }
+        const uint32_t e = graph_.node_row_ptr[*it];
+        if (t.dtype != graph_.dltype[e] || (t.bytes != 0 && t.bytes != entries_[e].bytes) ||
+            (t.shape && *t.shape != graph_.shape[e])) {
+          fail_node(*it, fmt::format("input is {} ({} bytes) in the metadata but {} {} ({} bytes) "
+                                     "in the graph",
+                                     t.dtype, t.bytes, graph_.dltype[e],
+                                     c_int64_list(graph_.shape[e]), entries_[e].bytes));
+        }
+      }
+    }
+  }
+
+  void check_op(uint32_t n) {
+    const mlf::GraphNode& node = graph_.nodes[n];
+    auto attr = [&](const char* key) -> const std::string& {
+      auto it = node.attrs.find(key);
+      if (it == node.attrs.end()) fail_node(n, fmt::format("tvm_op without attribute {}", key));
+      return it->second;
+    };
+    const std::string& func = attr("func_name");
+    if (func == "__nop" || func == "__copy") {
+      fail_node(n, fmt::format("pseudo-op {} is not supported", func));
+    }
+    if (!detail::is_c_identifier(func)) {
+      fail_node(n, fmt::format("func_name \"{}\" is not a C identifier", func));
+    }
+    auto number = [&](const char* key) {
+      const std::string& text = attr(key);
+      if (text.empty() || text.size() > 6 ||
+          text.find_first_not_of("0123456789") != std::string::npos) {
+        fail_node(n, fmt::format("attribute {} = \"{}\" is not a count", key, text));
+      }
+      return static_cast<uint32_t>(std::stoul(text));
+    };
+    if (number("num_inputs") != node.inputs.size()) {
+      fail_node(n, fmt::format("num_inputs is {} but the node has {} inputs", attr("num_inputs"),
+                               node.inputs.size()));
+    }
+    if (number("num_outputs") != entry_count(n)) {
+      fail_node(n, fmt::format("num_outputs is {} but node_row_ptr gives {} outputs",
+                               attr("num_outputs"), entry_count(n)));
+    }
+    const std::string& flatten = node.attrs.count("flatten_data") ? attr("flatten_data") : "0";
+    if (flatten != "0" && flatten != "1") {
+      fail_node(n, fmt::format("flatten_data = \"{}\" (expected \"0\" or \"1\")", flatten));
+    }
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const mlf::GraphEntry& in = node.inputs[i];
+      if (in[0] >= n || in[1] >= entry_count(in[0])) {
+        fail_node(n, fmt::format("input {} refers to node {} output {}, which does not exist "
+                                 "before this node",
+                                 i, in[0], in[1]));
+      }
+    }
+  }
+
+  void plan_storage() {
+    std::set<uint32_t> head_entries;
+    for (const mlf::GraphEntry& h : graph_.heads)
+      head_entries.insert(graph_.entry_id(h[0], h[1]));
+    for (uint32_t e = 0; e < entries_.size(); ++e) {
+      Storage& s = storage_[entries_[e].sid];
+      s.bytes = std::max(s.bytes, entries_[e].bytes);
+      s.entries.push_back(e);
+    }
+    for (auto& [sid, s] : storage_) {
+      if (s.entries.size() == 1 && !head_entries.count(s.entries[0])) {
+        uint32_t n = entries_[s.entries[0]].node;
+        if (roles_[n] == NodeRole::kParam) s.param_in_place = node_param_[n];
+      }
+    }
+  }
+
+  std::string data_ref(uint32_t e) const {
+    const Storage& s = storage_.at(entries_[e].sid);
+    if (s.param_in_place >= 0) return fmt::format("(void*)utvm_graph_param{}", s.param_in_place);
+    return fmt::format("utvm_graph_sid{}", entries_[e].sid);
+  }
+
+  std::string emit() {
+    std::string out;
+    out.reserve(8192);
+    out += fmt::format(
+        "/* utvm static graph executor for TVM module \"{}\", lowered from {}.\n"
+        " * Generated by utvm at create-project time; do not edit. */\n",
+        module_.name, file_);
+    out += "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n";
+    out += "#include \"tvm/runtime/c_runtime_api.h\"\n#include \"utvm/model.h\"\n\n";
+    out += detail::kAlignMacro;
+
+    const bool with_arena = module_.needs_workspace_allocator || options_.workspace_size_bytes;
+    if (with_arena) {
+      const uint64_t arena = options_.workspace_size_bytes
+                                 ? align_up(*options_.workspace_size_bytes, 16)
+                                 : default_arena_bytes(module_.workspace_size_bytes);
+      out += "\n/* Workspace arena for kernel scratch (TVMBackendAllocWorkspace). */\n";
+      out += fmt::format("static uint8_t utvm_graph_arena[{}] UTVM_GLUE_ALIGNED;\n", arena);
+      out += "void utvm_workspace_init(uint8_t* base, size_t size);\n";
+    }
+
+    // Params used anywhere (in place or copied).
+    out += "\n/* Parameters (little-endian element bytes from the params file). */\n";
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      if (roles_[n] != NodeRole::kParam) continue;
+      const mlf::Param& p = params_[node_param_[n]];
+      out += fmt::format(
+          "static const uint8_t utvm_graph_param{}[{}] UTVM_GLUE_ALIGNED = {{  /* {} */\n",
+          node_param_[n], std::max<size_t>(p.data.size(), 1), p.name);
+      if (p.data.empty()) {
+        out += "    0,\n";
+      } else {
+        detail::append_byte_initialiser(out, reinterpret_cast<const uint8_t*>(p.data.data()),
+                                        p.data.size(), "    ");
+      }
+      out += "};\n";
+    }
+
+    out += "\n/* Storage: one buffer per storage id, sized by its largest entry. */\n";
+    for (const auto& [sid, s] : storage_) {
+      if (s.param_in_place >= 0) continue;
+      out += fmt::format("static uint8_t utvm_graph_sid{}[{}] UTVM_GLUE_ALIGNED;\n", sid,
+                         align_up(std::max<uint64_t>(s.bytes, 1), 16));
+    }
+
+    // Inputs whose storage is shared get their own buffer, copied in at run start, so that
+    // running twice without resetting the inputs gives the same result.
+    std::vector<std::string> input_data(input_nodes_.size());
+    out += "\n/* Inputs and outputs. */\n";
+    for (size_t i = 0; i < input_nodes_.size(); ++i) {
+      uint32_t e = graph_.node_row_ptr[input_nodes_[i]];
+      if (storage_.at(entries_[e].sid).entries.size() == 1) {
+        input_data[i] = data_ref(e);
+      } else {
+        input_data[i] = fmt::format("utvm_graph_in{}", i);
+        out += fmt::format("static uint8_t utvm_graph_in{}[{}] UTVM_GLUE_ALIGNED;\n", i,
+                           std::max<uint64_t>(entries_[e].bytes, 1));
+      }
+    }
+    for (uint32_t e = 0; e < entries_.size(); ++e) {
+      out +=
+          fmt::format("static int64_t utvm_graph_shape{}[{}] = {};\n", e,
+                      std::max<size_t>(graph_.shape[e].size(), 1), c_int64_list(graph_.shape[e]));
+    }
+
+    auto tensor_row = [&](const std::string& name, uint32_t e, const std::string& data) {
+      const Entry& en = entries_[e];
+      return fmt::format(
+          "    {{.name = {}, .dtype_code = {}, .dtype_bits = {}, .dtype_lanes = {}, .ndim = {}, "
+          ".shape = utvm_graph_shape{}, .data = {}, .nbytes = {}u}},\n",
+          c_string_literal(name), en.dtype.code, en.dtype.bits, en.dtype.lanes,
+          graph_.shape[e].size(), e, data, en.bytes);
+    };
+    if (!input_nodes_.empty()) {
+      out += fmt::format("static utvm_tensor_t utvm_graph_inputs[{}] = {{\n", input_nodes_.size());
+      for (size_t i = 0; i < input_nodes_.size(); ++i) {
+        out += tensor_row(graph_.nodes[input_nodes_[i]].name, graph_.node_row_ptr[input_nodes_[i]],
+                          input_data[i]);
+      }
+      out += "};\n";
+    }
+    if (!graph_.heads.empty()) {
+      out += fmt::format("static utvm_tensor_t utvm_graph_outputs[{}] = {{\n", graph_.heads.size());
+      for (size_t h = 0; h < graph_.heads.size(); ++h) {
+        uint32_t e = graph_.entry_id(graph_.heads[h][0], graph_.heads[h][1]);
+        std::string name = module_.outputs.size() == graph_.heads.size() ? module_.outputs[h].name
+                           : graph_.heads.size() == 1                    ? std::string("output")
+                                                      : fmt::format("output{}", h);
+        out += tensor_row(name, e, data_ref(e));
+      }
+      out += "};\n";
+    }
+
+    // Kernel declarations, argument tables.
+    out += "\n/* Kernels (TVM packed-function signature). */\n";
+    std::set<std::string> declared;
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      if (roles_[n] != NodeRole::kOp) continue;
+      const std::string& func = graph_.nodes[n].attrs.at("func_name");
+      if (declared.insert(func).second) {
+        out += fmt::format(
+            "int32_t {}(void* args, int32_t* arg_type_ids, int32_t num_args, void* out_ret_value, "
+            "int32_t* out_ret_tcode, void* resource_handle);\n",
+            func);
+      }
+    }
+
+    out += "\n/* Kernel arguments, in call order: inputs then outputs of each node. */\n";
+    struct Call {
+      uint32_t node;
+      size_t first;
+      size_t count;
+    };
+    std::vector<Call> calls;
+    std::string table;
+    size_t total = 0, max_args = 1;
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      if (roles_[n] != NodeRole::kOp) continue;
+      const mlf::GraphNode& node = graph_.nodes[n];
+      const bool flatten = node.attrs.count("flatten_data") && node.attrs.at("flatten_data") == "1";
+      std::vector<uint32_t> args;
+      for (const mlf::GraphEntry& in : node.inputs)
+        args.push_back(graph_.entry_id(in[0], in[1]));
+      for (uint32_t k = 0; k < entry_count(n); ++k)
+        args.push_back(graph_.entry_id(n, k));
+      calls.push_back(Call{n, total, args.size()});
+      for (uint32_t e : args) {
+        const Entry& en = entries_[e];
+        std::string shape = fmt::format("utvm_graph_shape{}", e);
+        size_t ndim = graph_.shape[e].size();
+        if (flatten) {
+          std::string flat = fmt::format("utvm_graph_flat{}", e);
+          if (flat_declared_.insert(e).second) {
+            uint64_t count = 1;
+            for (int64_t d : graph_.shape[e])
+              count *= static_cast<uint64_t>(d);
+            out += fmt::format("static int64_t {}[1] = {{{}}};\n", flat, count);
+          }
+          shape = flat;
+          ndim = 1;
+        }
+        table += fmt::format(
+            "    {{.data = {}, .device = {{kDLCPU, 0}}, .ndim = {}, .dtype = {{{}, {}, {}}}, "
+            ".shape = {}, .strides = NULL, .byte_offset = 0}},  /* node {} entry {} */\n",
+            data_ref(e), ndim, en.dtype.code, en.dtype.bits, en.dtype.lanes, shape, n, e);
+      }
+      total += args.size();
+      max_args = std::max(max_args, args.size());
+    }
+    if (total > 0) {
+      out += fmt::format("static DLTensor utvm_graph_args[{}] = {{\n{}}};\n", total, table);
+    }
+
+    out +=
+        "\ntypedef int32_t (*utvm_graph_kernel_t)(void*, int32_t*, int32_t, void*, int32_t*, "
+        "void*);\n\n";
+    out +=
+        "static int32_t utvm_graph_call(utvm_graph_kernel_t kernel, DLTensor* args, "
+        "int32_t num_args) {\n";
+    out += fmt::format("  TVMValue values[{}];\n  int32_t type_codes[{}];\n", max_args, max_args);
+    out += "  TVMValue ret_value;\n  int32_t ret_type_code = 0;\n  int32_t i;\n";
+    out += "  for (i = 0; i < num_args; ++i) {\n    values[i].v_handle = &args[i];\n";
+    out += "    type_codes[i] = kTVMDLTensorHandle;\n  }\n  ret_value.v_int64 = 0;\n";
+    out += "  return kernel(values, type_codes, num_args, &ret_value, &ret_type_code, NULL);\n}\n";
+
+    out += "\nstatic int32_t utvm_graph_run(void) {\n  int32_t rc = 0;\n";
+    if (with_arena) out += "  utvm_workspace_init(utvm_graph_arena, sizeof(utvm_graph_arena));\n";
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      if (roles_[n] != NodeRole::kParam) continue;
+      uint32_t e = graph_.node_row_ptr[n];
+      if (storage_.at(entries_[e].sid).param_in_place >= 0) continue;
+      out += fmt::format("  memcpy(utvm_graph_sid{}, utvm_graph_param{}, {});\n", entries_[e].sid,
+                         node_param_[n], entries_[e].bytes);
+    }
+    for (size_t i = 0; i < input_nodes_.size(); ++i) {
+      uint32_t e = graph_.node_row_ptr[input_nodes_[i]];
+      if (input_data[i] == data_ref(e)) continue;
+      out += fmt::format("  memcpy({}, {}, {});\n", data_ref(e), input_data[i], entries_[e].bytes);
+    }
+    for (const Call& c : calls) {
+      out += fmt::format(
+          "  rc = utvm_graph_call({}, &utvm_graph_args[{}], {});  /* node {} */\n"
+          "  if (rc != 0) return rc;\n",
+          graph_.nodes[c.node].attrs.at("func_name"), c.first, c.count, c.node);
+    }
+    out += "  return rc;\n}\n";
+
+    out += fmt::format(
+        "\nconst utvm_model_t utvm_model = {{\n    .name = {},\n    .build_id = {},\n"
+        "    .num_inputs = {},\n    .num_outputs = {},\n    .inputs = {},\n    .outputs = {},\n"
+        "    .run = utvm_graph_run,\n}};\n",
+        c_string_literal(module_.name), c_string_literal(options_.build_id), input_nodes_.size(),
+        graph_.heads.size(), input_nodes_.empty() ? "NULL" : "utvm_graph_inputs",
+        graph_.heads.empty() ? "NULL" : "utvm_graph_outputs");
+    return out;
+  }
+
+  const mlf::Module& module_;
+  const mlf::Graph& graph_;
+  const std::vector<mlf::Param>& params_;
+  const GraphOptions& options_;
+  std::string file_;
+  std::vector<Entry> entries_;
+  std::vector<NodeRole> roles_;
+  std::vector<int> node_param_;
+  std::vector<uint32_t> input_nodes_;
+  std::map<int64_t, Storage> storage_;
+  std::set<uint32_t> flat_declared_;
+};
+
+}  // namespace
+
+std::string generate_graph_executor_c(const mlf::Module& module, const mlf::Graph& graph,
+                                      const std::vector<mlf::Param>& params,
+                                      const GraphOptions& options) {
+  if (graph.nodes.size() > 100000 || graph.heads.size() > 65535) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: graph too large for a device", options.graph_file_name));
+  }
+  return Lowering(module, graph, params, options).run();
+}
+
+std::string generate_graph_executor_c(const mlf::Archive& archive, const mlf::Module& module,
+                                      const GraphOptions& options) {
+  if (!module.files.graph_json) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: module \"{}\" has no graph JSON (not a graph-executor module)",
+                            archive.name(), module.name));
+  }
+  const std::string* graph_text = archive.find(*module.files.graph_json);
+  if (!graph_text) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: {} is missing", archive.name(), *module.files.graph_json));
+  }
+  std::string graph_name = archive.name() + ": " + *module.files.graph_json;
+  mlf::Graph graph = mlf::parse_graph_json(*graph_text, graph_name);
+  std::vector<mlf::Param> params;
+  if (module.files.params) {
+    if (const std::string* blob = archive.find(*module.files.params)) {
+      params = mlf::parse_params(*blob, archive.name() + ": " + *module.files.params);
+    }
+  }
+  GraphOptions opts = options;
+  if (opts.graph_file_name.empty()) opts.graph_file_name = graph_name;
+  return generate_graph_executor_c(module, graph, params, opts);
+}
+
+}  // namespace utvm::codegen
