@@ -1,0 +1,124 @@
+// The host side of utvm's link protocol: drives a device program (any ByteStream) through
+// hello / set_input / run / get_output / reset. docs/link-protocol.md describes the wire format.
+// Promises:
+//  - Damaged or lost frames are retried (each request is idempotent) up to
+//    LinkConfig::max_attempts; then utvm::Error(kTransport) says which request failed and why.
+//  - A device that dies mid-request gives utvm::Error(kTransport, "... closed the link").
+//  - Errors the device reports (bad index, model run failed, workspace exhausted) are
+//    DeviceError, with the device's code; they are never retried.
+// One LinkClient per stream, used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "utvm/common/error.h"
+#include "utvm/link/frame.h"
+#include "utvm/transport/byte_stream.h"
+
+namespace utvm::link {
+
+struct LinkConfig {
+  std::chrono::milliseconds reply_timeout{2000};  // per attempt, all requests but RUN
+  std::chrono::milliseconds run_timeout{120000};  // per attempt, RUN (covers the model's runs)
+  int max_attempts = 5;                           // sends per request (first try + retries)
+  std::size_t output_chunk = 16384;               // bytes per GET_OUTPUT request
+};
+
+struct TensorInfo {
+  std::string name;
+  std::string dtype;  // "float32", "int8", "uint8", "bool", "float16x4" ...
+  std::vector<std::int64_t> shape;
+  std::uint32_t nbytes = 0;
+  std::uint8_t dtype_code = 0;  // DLPack: 0 int, 1 uint, 2 float, 4 bfloat
+  std::uint8_t dtype_bits = 0;
+  std::uint16_t dtype_lanes = 1;
+};
+
+struct DeviceInfo {
+  std::string model_name;
+  std::string build_id;
+  unsigned protocol_version = 0;
+  std::size_t max_payload = 0;  // largest request payload the device accepts
+  std::uint32_t workspace_bytes = 0;
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+};
+
+// Device-measured wall time of each run, in nanoseconds.
+struct RunStats {
+  std::vector<std::uint64_t> run_ns;
+  std::uint64_t total_ns() const;
+  std::uint64_t min_ns() const;
+  std::uint64_t max_ns() const;
+  double mean_ns() const;
+};
+
+// What the link had to repair so far.
+struct LinkCounters {
+  std::uint64_t requests = 0;
+  std::uint64_t retransmits = 0;
+  std::uint64_t bad_frames = 0;    // responses that failed their CRC
+  std::uint64_t naks = 0;          // requests the device received damaged
+  std::uint64_t timeouts = 0;      // attempts with no answer in time
+  std::uint64_t stale_frames = 0;  // answers to earlier attempts, dropped
+};
+
+// An error the device reported in answer to a request.
+class DeviceError : public Error {
+ public:
+  DeviceError(ExitCode code, const std::string& message, std::uint16_t device_code,
+              std::int32_t detail)
+      : Error(code, message), device_code_(device_code), detail_(detail) {}
+  std::uint16_t device_code() const { return device_code_; }  // UTVM_LINK_ERR_*
+  std::int32_t detail() const { return detail_; }
+
+ private:
+  std::uint16_t device_code_;
+  std::int32_t detail_;
+};
+
+class LinkClient {
+ public:
+  explicit LinkClient(transport::ByteStream& stream, LinkConfig config = {});
+
+  // Handshake: protocol version, model name, build id, inputs and outputs. Other calls do it
+  // first if it has not happened yet.
+  DeviceInfo hello();
+  const DeviceInfo& info();
+
+  // Sends a whole input tensor (its size must be the tensor's nbytes), in chunks that fit the
+  // device's receive buffer.
+  void set_input(std::uint16_t index, std::span<const std::uint8_t> data);
+  // Runs the model count times on the device; per-run device-measured times.
+  RunStats run(std::uint32_t count);
+  // Reads a whole output tensor.
+  std::vector<std::uint8_t> get_output(std::uint16_t index);
+  void get_output(std::uint16_t index, std::span<std::uint8_t> out);
+  // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots).
+  void reset();
+
+  const LinkCounters& counters() const { return counters_; }
+
+ private:
+  Frame transact(std::uint8_t type, std::span<const std::uint8_t> head,
+                 std::span<const std::uint8_t> body, std::chrono::milliseconds timeout);
+  const TensorInfo& tensor(bool output, std::uint16_t index);
+
+  transport::ByteStream& stream_;
+  LinkConfig config_;
+  FrameDecoder decoder_;
+  std::vector<std::uint8_t> tx_;
+  std::uint8_t next_seq_ = 0;
+  bool have_info_ = false;
+  DeviceInfo info_;
+  LinkCounters counters_;
+};
+
+// "float32" for (2, 32, 1); "bool" for (1, 1, 1); lanes > 1 append "x<lanes>".
+std::string dtype_name(std::uint8_t code, std::uint8_t bits, std::uint16_t lanes);
+
+}  // namespace utvm::link

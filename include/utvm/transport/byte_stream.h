@@ -1,0 +1,37 @@
+// The byte pipe under utvm's link protocol: whatever carries bytes to and from a device (pipes to
+// a host process, a serial port, QEMU's UART over TCP) implements ByteStream.
+// Promises every implementation keeps:
+//  - read() blocks until at least one byte arrived or the deadline passed; it returns >= 1.
+//  - A deadline that passes throws TransportTimeout (a utvm::Error with kTransport).
+//  - A peer that went away throws utvm::Error(kTransport, "... closed the link").
+// A ByteStream is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "utvm/common/error.h"
+
+namespace utvm::transport {
+
+// Thrown when a read or write deadline passes; callers may retry (the link does).
+class TransportTimeout : public Error {
+ public:
+  explicit TransportTimeout(const std::string& message) : Error(ExitCode::kTransport, message) {}
+};
+
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  // Writes all of data before deadline.
+  virtual void write(std::span<const std::uint8_t> data,
+                     std::chrono::steady_clock::time_point deadline) = 0;
+  // Reads 1..buf.size() bytes; returns how many.
+  virtual std::size_t read(std::span<std::uint8_t> buf,
+                           std::chrono::steady_clock::time_point deadline) = 0;
+};
+
+}  // namespace utvm::transport

@@ -1,0 +1,395 @@
+#include "utvm/link/link_client.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "utvm/link_proto.h"
+
+namespace utvm::link {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* command_name(std::uint8_t type) {
+  switch (type) {
+    case UTVM_LINK_CMD_HELLO:
+      return "HELLO";
+    case UTVM_LINK_CMD_TENSOR_INFO:
+      return "TENSOR_INFO";
+    case UTVM_LINK_CMD_SET_INPUT:
+      return "SET_INPUT";
+    case UTVM_LINK_CMD_RUN:
+      return "RUN";
+    case UTVM_LINK_CMD_GET_OUTPUT:
+      return "GET_OUTPUT";
+    case UTVM_LINK_CMD_RESET:
+      return "RESET";
+    default:
+      return "request";
+  }
+}
+
+const char* device_error_name(std::uint16_t code) {
+  switch (code) {
+    case UTVM_LINK_ERR_BAD_CRC:
+      return "frame damaged";
+    case UTVM_LINK_ERR_TOO_LONG:
+      return "frame longer than the device's receive buffer";
+    case UTVM_LINK_ERR_UNKNOWN_COMMAND:
+      return "unknown command";
+    case UTVM_LINK_ERR_BAD_LENGTH:
+      return "malformed request";
+    case UTVM_LINK_ERR_BAD_INDEX:
+      return "no such tensor";
+    case UTVM_LINK_ERR_OUT_OF_RANGE:
+      return "offset or length outside the tensor";
+    case UTVM_LINK_ERR_RUN_FAILED:
+      return "model run failed";
+    case UTVM_LINK_ERR_WORKSPACE_EXHAUSTED:
+      return "workspace exhausted";
+    case UTVM_LINK_ERR_BAD_COUNT:
+      return "bad run count";
+    default:
+      return "unknown device error";
+  }
+}
+
+// Little-endian reader over a response payload; throws on short payloads.
+class Reader {
+ public:
+  Reader(std::span<const std::uint8_t> p, const char* what) : p_(p), what_(what) {}
+  std::uint64_t le(unsigned n) {
+    need(n);
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < n; ++i)
+      v |= static_cast<std::uint64_t>(p_[at_ + i]) << (8 * i);
+    at_ += n;
+    return v;
+  }
+  std::string str() {
+    std::size_t n = le(1);
+    need(n);
+    std::string s(reinterpret_cast<const char*>(p_.data() + at_), n);
+    at_ += n;
+    return s;
+  }
+  void done() const {
+    if (at_ != p_.size()) bad();
+  }
+
+ private:
+  void need(std::size_t n) const {
+    if (p_.size() - at_ < n) bad();
+  }
+  [[noreturn]] void bad() const {
+    throw Error(
+        ExitCode::kTransport,
+        fmt::format("link: malformed {} answer from the device ({} bytes)", what_, p_.size()));
+  }
+  std::span<const std::uint8_t> p_;
+  std::size_t at_ = 0;
+  const char* what_;
+};
+
+template <std::size_t N>
+struct Le {
+  std::uint8_t b[N];
+  std::size_t n = 0;
+  Le& put(std::uint64_t v, unsigned bytes) {
+    for (unsigned i = 0; i < bytes; ++i)
+      b[n++] = static_cast<std::uint8_t>(v >> (8 * i));
+    return *this;
+  }
+  std::span<const std::uint8_t> span() const { return {b, n}; }
+};
+
+}  // namespace
+
+std::uint64_t RunStats::total_ns() const {
+  std::uint64_t t = 0;
+  for (auto v : run_ns)
+    t += v;
+  return t;
+}
+std::uint64_t RunStats::min_ns() const {
+  return run_ns.empty() ? 0 : *std::min_element(run_ns.begin(), run_ns.end());
+}
+std::uint64_t RunStats::max_ns() const {
+  return run_ns.empty() ? 0 : *std::max_element(run_ns.begin(), run_ns.end());
+}
+double RunStats::mean_ns() const {
+  return run_ns.empty() ? 0.0 : static_cast<double>(total_ns()) / run_ns.size();
+}
+
+std::string dtype_name(std::uint8_t code, std::uint8_t bits, std::uint16_t lanes) {
+  std::string base;
+  switch (code) {
+    case 0:
+      base = "int";
+      break;
+    case 1:
+      base = bits == 1 ? "bool" : "uint";
+      break;
+    case 2:
+      base = "float";
+      break;
+    case 4:
+      base = "bfloat";
+      break;
+    default:
+      base = fmt::format("custom{}_", code);
+      break;
+  }
+  if (base != "bool") base += std::to_string(bits);
+  if (lanes > 1) base += fmt::format("x{}", lanes);
+  return base;
+}
+
+LinkClient::LinkClient(transport::ByteStream& stream, LinkConfig config)
+    : stream_(stream), config_(config) {
+  if (config_.max_attempts < 1) config_.max_attempts = 1;
+  if (config_.output_chunk == 0 || config_.output_chunk > UTVM_LINK_MAX_PAYLOAD) {
+    config_.output_chunk = UTVM_LINK_MAX_PAYLOAD;
+  }
+}
+
+Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head,
+                           std::span<const std::uint8_t> body, std::chrono::milliseconds timeout) {
+  const std::uint8_t seq = next_seq_++;
+  tx_.clear();
+  append_frame(tx_, seq, type, head, body);
+  ++counters_.requests;
+  std::string last_problem = "no answer";
+  for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
+    if (attempt > 1) ++counters_.retransmits;
+    const auto deadline = Clock::now() + timeout;
+    try {
+      stream_.write(tx_, deadline);
+      for (bool retry = false; !retry;) {
+        Frame f;
+        switch (decoder_.next(f)) {
+          case FrameDecoder::Status::kNeedMore: {
+            auto area = decoder_.write_area(64 * 1024);
+            decoder_.commit(stream_.read(area, deadline));
+            break;
+          }
+          case FrameDecoder::Status::kBadFrame:
+            ++counters_.bad_frames;
+            last_problem = "a damaged answer (bad CRC)";
+            retry = true;
+            break;
+          case FrameDecoder::Status::kFrame: {
+            if (f.seq != seq) {
+              ++counters_.stale_frames;
+              break;
+            }
+            if (f.type == UTVM_LINK_TYPE_NAK) {
+              Reader r(f.payload, "NAK");
+              auto code = static_cast<std::uint16_t>(r.le(2));
+              if (code == UTVM_LINK_ERR_TOO_LONG) {
+                throw DeviceError(
+                    ExitCode::kTransport,
+                    fmt::format("link: {}: the device refused a {}-byte frame: {}",
+                                command_name(type), tx_.size(), device_error_name(code)),
+                    code, 0);
+              }
+              ++counters_.naks;
+              last_problem = "the device received the request damaged (NAK)";
+              retry = true;
+              break;
+            }
+            if (f.type == UTVM_LINK_TYPE_ERROR) {
+              Reader r(f.payload, "ERROR");
+              r.le(1);
+              auto code = static_cast<std::uint16_t>(r.le(2));
+              auto detail = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.le(4)));
+              throw DeviceError(
+                  ExitCode::kFailure,
+                  fmt::format("link: {}: the device reported: {} (code {}, detail {})",
+                              command_name(type), device_error_name(code), code, detail),
+                  code, detail);
+            }
+            if (f.type != (type | UTVM_LINK_RESPONSE)) {
+              throw Error(ExitCode::kTransport,
+                          fmt::format("link: {}: the device answered with frame type 0x{:02x}",
+                                      command_name(type), f.type));
+            }
+            return f;
+          }
+        }
+      }
+    } catch (const transport::TransportTimeout& e) {
+      ++counters_.timeouts;
+      last_problem = fmt::format("no answer within {} ms", timeout.count());
+    } catch (const DeviceError&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("link: {}: {}", command_name(type), e.what()));
+    }
+  }
+  throw Error(ExitCode::kTransport,
+              fmt::format("link: {} failed after {} attempts: {}", command_name(type),
+                          config_.max_attempts, last_problem));
+}
+
+DeviceInfo LinkClient::hello() {
+  const std::uint8_t version = UTVM_LINK_PROTOCOL_VERSION;
+  DeviceInfo info;
+  {
+    Frame f = transact(UTVM_LINK_CMD_HELLO, {&version, 1}, {}, config_.reply_timeout);
+    Reader r(f.payload, "HELLO");
+    info.protocol_version = static_cast<unsigned>(r.le(1));
+    if (info.protocol_version != UTVM_LINK_PROTOCOL_VERSION) {
+      throw Error(ExitCode::kTransport,
+                  fmt::format("link: the device speaks link protocol v{}, this utvm speaks v{}: "
+                              "rebuild and flash the project with this utvm",
+                              info.protocol_version, UTVM_LINK_PROTOCOL_VERSION));
+    }
+    r.le(1);  // flags
+    info.max_payload = r.le(2);
+    const auto num_inputs = static_cast<std::uint16_t>(r.le(2));
+    const auto num_outputs = static_cast<std::uint16_t>(r.le(2));
+    info.workspace_bytes = static_cast<std::uint32_t>(r.le(4));
+    info.model_name = r.str();
+    info.build_id = r.str();
+    r.done();
+    if (info.max_payload < 16) {
+      throw Error(ExitCode::kTransport,
+                  fmt::format("link: the device accepts only {}-byte payloads", info.max_payload));
+    }
+    info.inputs.resize(num_inputs);
+    info.outputs.resize(num_outputs);
+  }
+  for (int dir = 0; dir < 2; ++dir) {
+    auto& list = dir == 0 ? info.inputs : info.outputs;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      Le<3> req;
+      req.put(dir, 1).put(i, 2);
+      Frame f = transact(UTVM_LINK_CMD_TENSOR_INFO, req.span(), {}, config_.reply_timeout);
+      Reader r(f.payload, "TENSOR_INFO");
+      TensorInfo& t = list[i];
+      t.dtype_code = static_cast<std::uint8_t>(r.le(1));
+      t.dtype_bits = static_cast<std::uint8_t>(r.le(1));
+      t.dtype_lanes = static_cast<std::uint16_t>(r.le(2));
+      t.nbytes = static_cast<std::uint32_t>(r.le(4));
+      const auto ndim = r.le(1);
+      r.le(1);
+      for (std::uint64_t d = 0; d < ndim; ++d) {
+        t.shape.push_back(static_cast<std::int64_t>(r.le(8)));
+      }
+      t.name = r.str();
+      r.done();
+      t.dtype = dtype_name(t.dtype_code, t.dtype_bits, t.dtype_lanes);
+    }
+  }
+  info_ = info;
+  have_info_ = true;
+  return info;
+}
+
+const DeviceInfo& LinkClient::info() {
+  if (!have_info_) hello();
+  return info_;
+}
+
+const TensorInfo& LinkClient::tensor(bool output, std::uint16_t index) {
+  const auto& list = output ? info().outputs : info().inputs;
+  if (index >= list.size()) {
+    throw Error(
+        ExitCode::kBadInput,
+        fmt::format("link: the model on the device has {} {}s; there is no {} #{}", list.size(),
+                    output ? "output" : "input", output ? "output" : "input", index));
+  }
+  return list[index];
+}
+
+void LinkClient::set_input(std::uint16_t index, std::span<const std::uint8_t> data) {
+  const TensorInfo& t = tensor(false, index);
+  if (data.size() != t.nbytes) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("link: input '{}' is {} bytes on the device ({} {}), got {} bytes",
+                            t.name, t.nbytes, t.dtype, fmt::join(t.shape, "x"), data.size()));
+  }
+  const std::size_t chunk = info_.max_payload - 6;
+  std::size_t offset = 0;
+  do {
+    const std::size_t n = std::min(chunk, data.size() - offset);
+    Le<6> head;
+    head.put(index, 2).put(offset, 4);
+    transact(UTVM_LINK_CMD_SET_INPUT, head.span(), data.subspan(offset, n), config_.reply_timeout);
+    offset += n;
+  } while (offset < data.size());
+}
+
+RunStats LinkClient::run(std::uint32_t count) {
+  info();
+  RunStats stats;
+  stats.run_ns.reserve(count);
+  while (count > 0) {
+    const std::uint32_t batch = std::min<std::uint32_t>(count, UTVM_LINK_MAX_RUNS_PER_REQUEST);
+    Le<4> head;
+    head.put(batch, 4);
+    Frame f = transact(UTVM_LINK_CMD_RUN, head.span(), {}, config_.run_timeout);
+    Reader r(f.payload, "RUN");
+    if (r.le(4) != batch) {
+      throw Error(ExitCode::kTransport, "link: RUN: the device answered for a different count");
+    }
+    for (std::uint32_t i = 0; i < batch; ++i)
+      stats.run_ns.push_back(r.le(8));
+    const auto error = static_cast<std::uint16_t>(r.le(2));
+    const auto status = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.le(4)));
+    const auto completed = static_cast<std::uint32_t>(r.le(4));
+    r.done();
+    if (error != UTVM_LINK_OK) {
+      std::string msg = fmt::format("the model failed on the device in run {} (status {}): {}",
+                                    stats.run_ns.size() - batch + completed + 1, status,
+                                    device_error_name(error));
+      if (error == UTVM_LINK_ERR_WORKSPACE_EXHAUSTED) {
+        msg += fmt::format(
+            " -- the {}-byte workspace arena is too small; rebuild the project "
+            "with a larger workspace",
+            info_.workspace_bytes);
+      }
+      throw DeviceError(ExitCode::kFailure, msg, error, status);
+    }
+    count -= batch;
+  }
+  return stats;
+}
+
+void LinkClient::get_output(std::uint16_t index, std::span<std::uint8_t> out) {
+  const TensorInfo& t = tensor(true, index);
+  if (out.size() != t.nbytes) {
+    throw Error(ExitCode::kFailure, fmt::format("link: output '{}' is {} bytes, buffer is {}",
+                                                t.name, t.nbytes, out.size()));
+  }
+  std::size_t offset = 0;
+  while (offset < out.size()) {
+    const std::size_t n = std::min(config_.output_chunk, out.size() - offset);
+    Le<10> head;
+    head.put(index, 2).put(offset, 4).put(n, 4);
+    Frame f = transact(UTVM_LINK_CMD_GET_OUTPUT, head.span(), {}, config_.reply_timeout);
+    if (f.payload.size() != n) {
+      throw Error(ExitCode::kTransport,
+                  fmt::format("link: GET_OUTPUT: asked for {} bytes, the device sent {}", n,
+                              f.payload.size()));
+    }
+    std::memcpy(out.data() + offset, f.payload.data(), n);
+    offset += n;
+  }
+}
+
+std::vector<std::uint8_t> LinkClient::get_output(std::uint16_t index) {
+  std::vector<std::uint8_t> out(tensor(true, index).nbytes);
+  get_output(index, out);
+  return out;
+}
+
+void LinkClient::reset() {
+  transact(UTVM_LINK_CMD_RESET, {}, {}, config_.reply_timeout);
+}
+
+}  // namespace utvm::link
