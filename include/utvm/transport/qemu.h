@@ -7,8 +7,8 @@
 //  - QEMU never outlives its owner: close() and the destructor stop it (SIGTERM, then SIGKILL to
 //    its process group), and a watcher holding a "lifeline" pipe to this process kills QEMU when
 //    this process dies in any way (crash, SIGKILL, Ctrl-C).
-//  - Reads and writes take a deadline; passing it, QEMU exiting or the channel closing is a
-//    utvm::Error(kTransport) that names the step and quotes the end of QEMU's stderr.
+//  - It is a ByteStream: a passed deadline throws TransportTimeout; QEMU exiting or the channel
+//    closing is a utvm::Error(kTransport, "QEMU closed the link ...") quoting QEMU's stderr.
 // Not thread-safe, except that one thread may read while another writes.
 #pragma once
 
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "utvm/common/subprocess.h"
+#include "utvm/transport/byte_stream.h"
 #include "utvm/transport/tcp.h"
 
 namespace utvm::transport {
@@ -56,19 +57,20 @@ struct QemuOptions {
   std::filesystem::path log_file;
 };
 
-class QemuProcess {
+class QemuProcess : public ByteStream {
  public:
   // Starts QEMU and connects the channel. Throws utvm::Error(kTransport) when QEMU is missing,
   // refuses the arguments, or does not connect within start_timeout.
   explicit QemuProcess(const QemuOptions& options);
-  ~QemuProcess();
+  ~QemuProcess() override;
   QemuProcess(const QemuProcess&) = delete;
   QemuProcess& operator=(const QemuProcess&) = delete;
 
   // Writes all bytes before `deadline`.
-  void write(std::span<const uint8_t> data, std::chrono::steady_clock::time_point deadline);
+  void write(std::span<const uint8_t> data,
+             std::chrono::steady_clock::time_point deadline) override;
   // Waits until at least one byte is available (or `deadline`), returns how many were read (>= 1).
-  size_t read(std::span<uint8_t> data, std::chrono::steady_clock::time_point deadline);
+  size_t read(std::span<uint8_t> data, std::chrono::steady_clock::time_point deadline) override;
 
   int read_fd() const { return read_fd_.valid() ? read_fd_.get() : socket_.get(); }
   int write_fd() const { return write_fd_.valid() ? write_fd_.get() : socket_.get(); }
@@ -87,6 +89,7 @@ class QemuProcess {
 
  private:
   [[noreturn]] void fail(const std::string& what);
+  [[noreturn]] void timeout(const std::string& what);
 
   QemuChannel channel_;
   std::vector<std::string> command_;
