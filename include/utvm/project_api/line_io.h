@@ -55,6 +55,7 @@ class LineReader {
   std::size_t max_line_length_;
   std::string what_;
   std::vector<char> buf_;
+  std::string pending_;  // the start of a line whose end has not arrived yet
   std::size_t begin_ = 0, end_ = 0;
   bool skip_lf_ = false;  // the previous line ended with '\r': drop a leading '\n'
   bool eof_ = false;
