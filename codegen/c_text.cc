@@ -32,6 +32,16 @@ std::string c_string_literal(std::string_view text) {
   return out;
 }
 
+std::string c_comment_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
+    if (c == '/' && !out.empty() && out.back() == '*') out += ' ';
+    out += c;
+  }
+  return out;
+}
+
 void append_byte_initialiser(std::string& out, const uint8_t* data, size_t size,
                              std::string_view indent) {
   static const char kHex[] = "0123456789abcdef";

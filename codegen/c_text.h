@@ -15,6 +15,9 @@ namespace utvm::codegen::detail {
 // A C string literal (with quotes) whose bytes equal `text`; non-printables become octal escapes.
 std::string c_string_literal(std::string_view text);
 
+// `text` made safe inside a /* */ comment ("*/" broken up, control characters dropped).
+std::string c_comment_text(std::string_view text);
+
 // Appends "0x.., 0x.., ..." for `data`, 16 bytes per line, each line indented by `indent`.
 void append_byte_initialiser(std::string& out, const uint8_t* data, size_t size,
                              std::string_view indent);
