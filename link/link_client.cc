@@ -189,7 +189,11 @@ Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head
             if (f.type == UTVM_LINK_TYPE_NAK) {
               Reader r(f.payload, "NAK");
               auto code = static_cast<std::uint16_t>(r.le(2));
-              if (code == UTVM_LINK_ERR_TOO_LONG) {
+              // TOO_LONG is final when our frame really exceeds the device's buffer; otherwise
+              // it answers noise that looked like our header, and a retry fixes it.
+              const std::size_t limit = have_info_ ? info_.max_payload : 14;
+              if (code == UTVM_LINK_ERR_TOO_LONG &&
+                  tx_.size() - UTVM_LINK_HEADER_BYTES - UTVM_LINK_TRAILER_BYTES > limit) {
                 throw DeviceError(
                     ExitCode::kTransport,
                     fmt::format("link: {}: the device refused a {}-byte frame: {}",

@@ -296,6 +296,7 @@ int utvm_link_serve(const utvm_model_t* m, uint8_t* rx, size_t rx_len) {
   for (;;) {
     size_t len, i;
     uint16_t crc;
+    int header_ok;
     if (g_tx.dead) return UTVM_LINK_E_DEAD_LINK;
     /* Hunt for SYNC one byte at a time, then read exactly the rest of the header. */
     if (have == 0) {
@@ -305,8 +306,13 @@ int utvm_link_serve(const utvm_model_t* m, uint8_t* rx, size_t rx_len) {
     }
     if (read_exact(h + have, sizeof(h) - have) != 0) return UTVM_LINK_E_DEAD_LINK;
     have = 0;
-    if ((uint8_t)utvm_crc16_update(UTVM_CRC16_INIT, h + 1, 4) != h[5]) {
-      /* Damaged header: resume the hunt at the next SYNC inside it. */
+    len = (size_t)h[3] | ((size_t)h[4] << 8);
+    header_ok = (uint8_t)utvm_crc16_update(UTVM_CRC16_INIT, h + 1, 4) == h[5];
+    if (!header_ok || len > max_payload) {
+      /* A damaged header, noise that looked like one, or a frame too long for rx: refuse the
+       * last (the host learns the limit from HELLO, so a real one is a host bug) and resume the
+       * hunt at the next SYNC inside the header instead of skipping a length we cannot trust. */
+      if (header_ok) send_nak(h[1], UTVM_LINK_ERR_TOO_LONG);
       for (i = 1; i < sizeof(h); ++i) {
         if (h[i] == UTVM_LINK_SYNC) {
           have = sizeof(h) - i;
@@ -314,18 +320,6 @@ int utvm_link_serve(const utvm_model_t* m, uint8_t* rx, size_t rx_len) {
           break;
         }
       }
-      continue;
-    }
-    len = (size_t)h[3] | ((size_t)h[4] << 8);
-    if (len > max_payload) {
-      /* Skip the frame so the stream stays in step, then refuse it. */
-      size_t left = len + UTVM_LINK_TRAILER_BYTES;
-      while (left > 0) {
-        size_t chunk = left < rx_len ? left : rx_len;
-        if (read_exact(rx, chunk) != 0) return UTVM_LINK_E_DEAD_LINK;
-        left -= chunk;
-      }
-      send_nak(h[1], UTVM_LINK_ERR_TOO_LONG);
       continue;
     }
     if (read_exact(rx, len + UTVM_LINK_TRAILER_BYTES) != 0) return UTVM_LINK_E_DEAD_LINK;
