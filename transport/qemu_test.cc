@@ -7,8 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -57,35 +55,13 @@ std::string read_until(QemuProcess& q, const std::string& marker, Clock::duratio
   return got;
 }
 
-// True while any live (non-zombie) process belongs to process group `pgid`.
 bool group_alive(pid_t pgid) {
-  DIR* d = opendir("/proc");
-  if (!d) return ::kill(-pgid, 0) == 0;
-  bool alive = false;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    auto close_paren = line.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    std::istringstream rest(line.substr(close_paren + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != "Z" && state != "X") alive = true;
-  }
-  closedir(d);
-  return alive;
+  return bt::process_group_alive(pgid);
 }
 
 bool wait_group_gone(pid_t pgid, Clock::duration timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (group_alive(pgid)) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
+  return bt::wait_process_group_gone(
+      pgid, std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
 }
 
 class QemuChannelTest : public ::testing::TestWithParam<QemuChannel> {};

@@ -1,11 +1,14 @@
 #include "build_firmware.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -87,9 +90,45 @@ fs::path build_firmware(const FirmwareRequest& request, const std::string& name)
   configure.push_back(
       "-DUTVM_MODEL_DIR=" +
       (request.model_dir.empty() ? (dir / "no-model") : request.model_dir).string());
+  // dlpack.h alone, so the cross compiler never sees the host's /usr/include.
+  const fs::path dlpack = fs::path(UTVM_BINARY_DIR) / "test-firmware" / "dlpack";
+  fs::create_directories(dlpack / "dlpack");
+  fs::copy_file("/usr/include/dlpack/dlpack.h", dlpack / "dlpack" / "dlpack.h",
+                fs::copy_options::update_existing);
+  configure.push_back("-DUTVM_DLPACK_DIR=" + dlpack.string());
   run_logged(configure, log, "configuring the firmware");
   run_logged({"cmake", "--build", dir.string()}, log, "building the firmware");
   return dir / "firmware.elf";
+}
+
+bool process_group_alive(pid_t pgid) {
+  DIR* d = ::opendir("/proc");
+  if (!d) return ::kill(-pgid, 0) == 0;
+  bool alive = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto close_paren = line.rfind(')');
+    if (close_paren == std::string::npos || close_paren + 2 > line.size()) continue;
+    std::istringstream rest(line.substr(close_paren + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != "Z" && state != "X") alive = true;
+  }
+  ::closedir(d);
+  return alive;
+}
+
+bool wait_process_group_gone(pid_t pgid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process_group_alive(pgid)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace utvm::baremetal::testing

@@ -4,6 +4,9 @@
 // reports why it could not build (missing toolchain) instead of failing, so callers can skip.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -23,5 +26,10 @@ struct FirmwareRequest {
 // Configures and builds under <binary dir>/test-firmware/<name>; returns the ELF. Throws
 // utvm::Error(kBuildFailed) with the build log's tail when the build fails.
 std::filesystem::path build_firmware(const FirmwareRequest& request, const std::string& name);
+
+// True while a live (not zombie) process belongs to process group `pgid` (reads /proc).
+bool process_group_alive(pid_t pgid);
+// Waits up to `timeout` for process group `pgid` to have no live process; true if it is gone.
+bool wait_process_group_gone(pid_t pgid, std::chrono::milliseconds timeout);
 
 }  // namespace utvm::baremetal::testing
