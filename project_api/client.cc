@@ -1,0 +1,501 @@
+// Project API client: server launch, lockstep JSON-RPC calls with deadlines, and a copy-lean fast
+// path for read_transport/write_transport (requests built by string appends, replies of the
+// usual shape decoded without a JSON parse).
+#include "utvm/project_api/client.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "utvm/common/subprocess.h"
+#include "utvm/common/version.h"
+#include "utvm/project_api/base85.h"
+#include "utvm/project_api/jsonrpc.h"
+#include "utvm/project_api/line_io.h"
+#include "utvm/project_api/python_json.h"
+
+namespace utvm::project_api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr const char* kLaunchScript = "launch_microtvm_api_server.sh";
+constexpr const char* kServerPy = "microtvm_api_server.py";
+constexpr int kChildReadFd = 3;   // the server reads requests here
+constexpr int kChildWriteFd = 4;  // the server writes replies here
+// How often a waiting call checks whether the server process is still alive.
+constexpr auto kLivenessSlice = std::chrono::milliseconds(250);
+
+// A JsonRpcError whose what() also carries the client context (errors.h's has none).
+class ContextJsonRpcError : public JsonRpcError {
+ public:
+  ContextJsonRpcError(int code, const std::string& message, const Json& data,
+                      const std::string& context)
+      : JsonRpcError(code, message, data),
+        text_(format_jsonrpc_error(code, message, data, context)) {}
+  const char* what() const noexcept override { return text_.c_str(); }
+
+ private:
+  std::string text_;
+};
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
+  return buf;
+}
+
+// A printable excerpt of a reply line for error messages.
+std::string excerpt(const std::string& line) {
+  constexpr std::size_t kMax = 200;
+  std::string out;
+  for (std::size_t i = 0; i < line.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (line.size() > kMax) out += "... (" + std::to_string(line.size()) + " bytes)";
+  return out;
+}
+
+void append_timeout(std::string& out, std::optional<double> timeout_sec) {
+  if (timeout_sec) {
+    out += python_float_repr(*timeout_sec, true);
+  } else {
+    out += "null";
+  }
+}
+
+Json options_to_wire(const nlohmann::json& options) {
+  if (options.is_null()) return Json::object();
+  if (!options.is_object())
+    throw Error(ExitCode::kOption, "project options must be a JSON object, got " + options.dump());
+  return Json(options);
+}
+
+}  // namespace
+
+struct Client::Impl {
+  fs::path dir;
+  ClientConfig config;
+  Process proc;
+  int to_server = -1;    // we write requests here
+  int from_server = -1;  // we read replies here
+  std::optional<LineReader> reader;
+  std::int64_t next_id = 1;
+  bool closed = false;
+  std::string request;  // reused request buffer
+  std::string line;     // reused reply buffer
+
+  ~Impl() { shutdown(); }
+
+  std::string context(std::string_view method) const {
+    return "calling method " + std::string(method) + " on the Project API server in " +
+           dir.string();
+  }
+
+  void close_pipes() noexcept {
+    if (to_server >= 0) ::close(to_server);
+    if (from_server >= 0) ::close(from_server);
+    to_server = from_server = -1;
+    closed = true;
+  }
+
+  // Closes the connection, gives the server `grace` to exit, then kills its group and reaps.
+  void stop_server(std::chrono::milliseconds grace) noexcept {
+    close_pipes();
+    if (!proc.valid()) return;
+    try {
+      proc.wait_for(grace);
+      proc.terminate(std::chrono::milliseconds(200));
+    } catch (...) {
+    }
+  }
+
+  void shutdown() noexcept { stop_server(config.exit_grace); }
+
+  std::string server_state() {
+    if (!proc.valid()) return "the server is not running";
+    if (auto s = proc.try_wait()) return "the server " + describe_exit_status(*s);
+    return "the server is still running";
+  }
+
+  void ensure_open(std::string_view method) {
+    if (closed) throw ConnectionShutdownError(context(method) + ": connection already closed");
+  }
+
+  // A protocol failure: stop the server, then throw with the method, directory and state.
+  template <typename E = ProtocolError>
+  [[noreturn]] void fatal(std::string_view method, const std::string& detail,
+                          std::chrono::milliseconds grace = std::chrono::milliseconds(500)) {
+    stop_server(grace);
+    std::string state = "the server is not running";
+    if (proc.valid()) {
+      if (auto s = proc.try_wait()) state = "the server " + describe_exit_status(*s);
+    }
+    throw E(context(method) + ": " + detail + " (" + state + ")");
+  }
+
+  void log(const char* dir_arrow, const std::string& text) {
+    if (!config.debug) return;
+    std::fprintf(stderr, "utvm project-api client %s %s\n", dir_arrow, excerpt(text).c_str());
+  }
+
+  void send(std::string_view method, const std::string& line_text) {
+    log("->", line_text);
+    try {
+      write_line(to_server, line_text, "the request pipe of the Project API server");
+    } catch (const utvm::Error& e) {
+      fatal<ConnectionShutdownError>(method,
+                                     std::string("could not send the request: ") + e.what());
+    }
+  }
+
+  // Reads one reply line into `line` before `deadline` (none: wait as long as the server lives).
+  void receive(std::string_view method, std::optional<Clock::time_point> deadline,
+               std::optional<std::chrono::milliseconds> timeout, const char* timeout_name) {
+    bool saw_exit = false;
+    while (true) {
+      auto slice = Clock::now() + kLivenessSlice;
+      if (deadline && *deadline < slice) slice = *deadline;
+      try {
+        if (!reader->read_line(line, slice)) {
+          fatal<ConnectionShutdownError>(method, "got EOF reading reply from API server",
+                                         std::chrono::milliseconds(500));
+        }
+        log("<-", line);
+        return;
+      } catch (const LineTimeoutError&) {
+        if (deadline && Clock::now() >= *deadline) {
+          fatal(method,
+                "no reply within " + seconds_text(*timeout) + " (ClientConfig::" + timeout_name +
+                    "); stopped the server",
+                std::chrono::milliseconds(0));
+        }
+        // The server is gone but something (a child of it) holds the reply pipe open: allow
+        // one more slice for a last reply, then give up instead of waiting forever.
+        if (proc.try_wait()) {
+          if (saw_exit) fatal(method, "the server exited without replying");
+          saw_exit = true;
+        }
+      } catch (const ProtocolError&) {
+        throw;
+      } catch (const utvm::Error& e) {
+        fatal(method, std::string("reading the reply: ") + e.what());
+      }
+    }
+  }
+
+  [[noreturn]] void raise_error_reply(std::string_view method, const jsonrpc::Reply& r) {
+    const std::string ctx = context(method);
+    if (r.error_code == static_cast<int>(jsonrpc::ErrorCode::kServerError) &&
+        r.error_message != IoTimeoutError::kName &&
+        r.error_message != TransportClosedError::kName &&
+        r.error_message != UnsupportedTVMVersionError::kName) {
+      if (method == method::kBuild)
+        throw ServerError(r.error_message, r.error_data, ctx, ExitCode::kBuildFailed);
+      if (method == method::kFlash)
+        throw ServerError(r.error_message, r.error_data, ctx, ExitCode::kFlashFailed);
+    }
+    if (r.error_code != static_cast<int>(jsonrpc::ErrorCode::kServerError) &&
+        jsonrpc::is_known_error_code(r.error_code))
+      throw ContextJsonRpcError(r.error_code, r.error_message, r.error_data, ctx);
+    throw_error_reply(r.error_code, r.error_message, r.error_data, ctx);
+  }
+
+  // Parses and checks the reply in `line`; returns its result or throws the error it carries.
+  Json decode(std::string_view method, std::int64_t id) {
+    Json reply;
+    try {
+      reply = Json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      fatal(method, std::string("reply is not valid JSON (") + e.what() + "): " + excerpt(line));
+    }
+    jsonrpc::Reply r;
+    try {
+      r = jsonrpc::decode_reply(reply, Json(id));
+    } catch (const utvm::Error& e) {
+      fatal(method, e.what());
+    }
+    if (r.is_error) raise_error_reply(method, r);
+    return std::move(r.result);
+  }
+
+  std::optional<Clock::time_point> deadline_after(std::optional<std::chrono::milliseconds> t) {
+    if (!t) return std::nullopt;
+    return Clock::now() + *t;
+  }
+
+  Json call(std::string_view method, Json params, std::optional<std::chrono::milliseconds> timeout,
+            const char* timeout_name) {
+    ensure_open(method);
+    const std::int64_t id = next_id++;
+    auto deadline = deadline_after(timeout);
+    send(method, dump_ascii_json(jsonrpc::make_request(method, std::move(params), Json(id))));
+    receive(method, deadline, timeout, timeout_name);
+    return decode(method, id);
+  }
+
+  void append_request_head(std::string_view method) {
+    request.clear();
+    request += R"({"jsonrpc": "2.0", "method": ")";
+    request += method;
+    request += R"(", "params": {)";
+  }
+
+  void append_request_tail(std::int64_t id) {
+    request += R"(}, "id": )";
+    request += std::to_string(id);
+    request += '}';
+  }
+
+  std::string reply_prefix(std::int64_t id) {
+    return R"({"jsonrpc": "2.0", "id": )" + std::to_string(id) + R"(, "result": )";
+  }
+
+  std::optional<Clock::time_point> transport_deadline(std::optional<double> timeout_sec,
+                                                      std::optional<std::chrono::milliseconds>& t) {
+    if (!timeout_sec || !config.transport_timeout_slack) return std::nullopt;
+    double sec = *timeout_sec < 0 ? 0.0 : *timeout_sec;
+    t = std::chrono::milliseconds(static_cast<std::int64_t>(sec * 1000.0)) +
+        *config.transport_timeout_slack;
+    return Clock::now() + *t;
+  }
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+Client::~Client() = default;
+
+Client Client::launch(const fs::path& dir_in, ClientConfig config) {
+  fs::path dir = fs::absolute(dir_in).lexically_normal();
+  if (dir.has_filename() == false && dir.has_parent_path()) dir = dir.parent_path();
+  std::error_code ec;
+  const fs::path script = dir / kLaunchScript;
+  const fs::path py = dir / kServerPy;
+  std::vector<std::string> argv;
+  if (fs::is_regular_file(script, ec)) {
+    argv = {script.string(), py.string()};
+  } else if (fs::is_regular_file(py, ec)) {
+    argv = {config.python, py.string()};
+  } else {
+    throw Error(ExitCode::kServerNotFound,
+                "No Project API server found in project directory: " + dir.string() +
+                    "\nTried: launch_microtvm_api_server.sh, microtvm_api_server.py");
+  }
+  argv.insert(argv.end(), {"--read-fd", std::to_string(kChildReadFd), "--write-fd",
+                           std::to_string(kChildWriteFd)});
+  if (config.debug) argv.push_back("--debug");
+
+  int req[2], rep[2];
+  if (::pipe2(req, O_CLOEXEC) != 0)
+    throw Error(ExitCode::kServerError, "starting the Project API server in " + dir.string() +
+                                            ": pipe: " + std::strerror(errno));
+  if (::pipe2(rep, O_CLOEXEC) != 0) {
+    int e = errno;
+    ::close(req[0]);
+    ::close(req[1]);
+    throw Error(ExitCode::kServerError, "starting the Project API server in " + dir.string() +
+                                            ": pipe: " + std::strerror(e));
+  }
+  // Bigger pipes mean fewer wake-ups per transport message (best effort).
+  ::fcntl(req[1], F_SETPIPE_SZ, 1 << 20);
+  ::fcntl(rep[1], F_SETPIPE_SZ, 1 << 20);
+
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->config = std::move(config);
+  SpawnOptions opts;
+  opts.argv = std::move(argv);
+  opts.cwd = dir;
+  opts.keep_fds = {{kChildReadFd, req[0]}, {kChildWriteFd, rep[1]}};
+  try {
+    impl->proc = Process::spawn(opts);
+  } catch (const Error& e) {
+    for (int fd : {req[0], req[1], rep[0], rep[1]})
+      ::close(fd);
+    throw Error(ExitCode::kServerError,
+                "starting the Project API server in " + dir.string() + ": " + e.what());
+  }
+  ::close(req[0]);
+  ::close(rep[1]);
+  impl->to_server = req[1];
+  impl->from_server = rep[0];
+  impl->reader.emplace(rep[0], impl->config.max_line, "the reply pipe of the Project API server");
+  return Client(std::move(impl));
+}
+
+ServerInfo Client::server_info_query() {
+  return server_info_query(utvm::version());
+}
+
+ServerInfo Client::server_info_query(const std::string& tvm_version) {
+  const auto m = method::kServerInfoQuery;
+  Json params = Json::object();
+  params["tvm_version"] = tvm_version;
+  Json result = impl_->call(m, std::move(params), impl_->config.query_timeout, "query_timeout");
+  const std::string ctx = impl_->context(m);
+  if (!result.is_object())
+    throw ProtocolError(ctx + ": result is not an object: " + python_repr(result));
+  auto version = result.find("protocol_version");
+  if (version == result.end())
+    throw ProtocolError(ctx + ": the reply has no protocol_version (a pre-2021 server?)");
+  if (*version != Json(kProtocolVersion))
+    throw ProtocolError(ctx + ": microTVM API Server supports protocol version " +
+                        python_repr(*version) + "; want " + std::to_string(kProtocolVersion));
+  try {
+    return result.get<ServerInfo>();
+  } catch (const utvm::Error& e) {
+    throw ProtocolError(ctx + ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    throw ProtocolError(ctx + ": " + e.what());
+  }
+}
+
+void Client::generate_project(const fs::path& mlf, const fs::path& standalone_crt_dir,
+                              const fs::path& project_dir, const nlohmann::json& options) {
+  Json params = Json::object();
+  params["model_library_format_path"] = fs::absolute(mlf).lexically_normal().string();
+  params["standalone_crt_dir"] = fs::absolute(standalone_crt_dir).lexically_normal().string();
+  params["project_dir"] = fs::absolute(project_dir).lexically_normal().string();
+  params["options"] = options_to_wire(options);
+  impl_->call(method::kGenerateProject, std::move(params), impl_->config.build_timeout,
+              "build_timeout");
+}
+
+void Client::build(const nlohmann::json& options) {
+  Json params = Json::object();
+  params["options"] = options_to_wire(options);
+  impl_->call(method::kBuild, std::move(params), impl_->config.build_timeout, "build_timeout");
+}
+
+void Client::flash(const nlohmann::json& options) {
+  Json params = Json::object();
+  params["options"] = options_to_wire(options);
+  impl_->call(method::kFlash, std::move(params), impl_->config.flash_timeout, "flash_timeout");
+}
+
+TransportTimeouts Client::open_transport(const nlohmann::json& options) {
+  const auto m = method::kOpenTransport;
+  Json params = Json::object();
+  params["options"] = options_to_wire(options);
+  Json result = impl_->call(m, std::move(params), impl_->config.query_timeout, "query_timeout");
+  try {
+    return result.get<OpenTransportResult>().timeouts;
+  } catch (const std::exception& e) {
+    throw ProtocolError(impl_->context(m) + ": " + e.what() +
+                        " (want {\"timeouts\": {...three numbers...}}, got " + python_repr(result) +
+                        ")");
+  }
+}
+
+void Client::close_transport() {
+  impl_->call(method::kCloseTransport, Json::object(), impl_->config.query_timeout,
+              "query_timeout");
+}
+
+std::vector<std::uint8_t> Client::read_transport(std::size_t n, std::optional<double> timeout_sec) {
+  std::vector<std::uint8_t> out;
+  read_transport_into(n, timeout_sec, out);
+  return out;
+}
+
+std::size_t Client::read_transport_into(std::size_t n, std::optional<double> timeout_sec,
+                                        std::vector<std::uint8_t>& out) {
+  Impl& c = *impl_;
+  const auto m = method::kReadTransport;
+  c.ensure_open(m);
+  const std::int64_t id = c.next_id++;
+  c.append_request_head(m);
+  c.request += R"("n": )";
+  c.request += std::to_string(n);
+  c.request += R"(, "timeout_sec": )";
+  append_timeout(c.request, timeout_sec);
+  c.append_request_tail(id);
+  std::optional<std::chrono::milliseconds> t;
+  auto deadline = c.transport_deadline(timeout_sec, t);
+  c.send(m, c.request);
+  c.receive(m, deadline, t, "transport_timeout_slack");
+
+  const std::size_t before = out.size();
+  // Fast path: {"jsonrpc": "2.0", "id": <id>, "result": {"data": "<base85>"}}
+  const std::string prefix = c.reply_prefix(id) + R"({"data": ")";
+  constexpr std::string_view suffix = R"("}})";
+  const std::string& line = c.line;
+  if (line.size() >= prefix.size() + suffix.size() && line.compare(0, prefix.size(), prefix) == 0 &&
+      line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    std::string_view text(line.data() + prefix.size(), line.size() - prefix.size() - suffix.size());
+    try {
+      b85decode_append(text, out);
+      return out.size() - before;
+    } catch (const utvm::Error&) {
+      out.resize(before);  // not plain base85 (e.g. an unusual reply shape): parse it properly
+    }
+  }
+  Json result = c.decode(m, id);
+  const std::string ctx = c.context(m);
+  if (!result.is_object() || !result.contains("data") || !result["data"].is_string())
+    throw ProtocolError(ctx + ": want {\"data\": \"<base85>\"}, got " + python_repr(result));
+  try {
+    b85decode_append(result["data"].get_ref<const std::string&>(), out);
+  } catch (const utvm::Error& e) {
+    out.resize(before);
+    throw ProtocolError(ctx + ": reply data: " + e.what());
+  }
+  return out.size() - before;
+}
+
+void Client::write_transport(std::span<const std::uint8_t> data,
+                             std::optional<double> timeout_sec) {
+  Impl& c = *impl_;
+  const auto m = method::kWriteTransport;
+  c.ensure_open(m);
+  const std::int64_t id = c.next_id++;
+  c.request.reserve(data.size() / 4 * 5 + 128);
+  c.append_request_head(m);
+  c.request += R"("data": ")";
+  b85encode_append(data, c.request);
+  c.request += R"(", "timeout_sec": )";
+  append_timeout(c.request, timeout_sec);
+  c.append_request_tail(id);
+  std::optional<std::chrono::milliseconds> t;
+  auto deadline = c.transport_deadline(timeout_sec, t);
+  c.send(m, c.request);
+  c.receive(m, deadline, t, "transport_timeout_slack");
+  // Fast path: {"jsonrpc": "2.0", "id": <id>, "result": null}
+  const std::string& line = c.line;
+  const std::string prefix = c.reply_prefix(id);
+  if (line.size() == prefix.size() + 5 && line.compare(0, prefix.size(), prefix) == 0 &&
+      line.compare(prefix.size(), 5, "null}") == 0)
+    return;
+  c.decode(m, id);  // any result is accepted (TVM discards it); errors are thrown
+}
+
+void Client::shutdown() noexcept {
+  if (impl_) impl_->shutdown();
+}
+
+const fs::path& Client::server_dir() const {
+  return impl_->dir;
+}
+
+int Client::server_pid() const {
+  return impl_ && !impl_->closed && impl_->proc.valid() ? impl_->proc.pid() : -1;
+}
+
+std::optional<int> Client::server_exit_status() const {
+  if (!impl_ || !impl_->proc.valid()) return std::nullopt;
+  return impl_->proc.try_wait();
+}
+
+}  // namespace utvm::project_api
