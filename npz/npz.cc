@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <new>
 #include <string>
 #include <system_error>
 
@@ -257,10 +258,14 @@ std::vector<std::pair<std::string, Array>> read_npz_bytes(std::string_view bytes
   for (const Entry& e : read_central_directory(r, name_for_errors)) {
     if (!e.name.empty() && e.name.back() == '/') continue;  // a directory entry
     const std::string where = std::string(name_for_errors) + ": " + e.name;
-    std::string npy = member_bytes(r, e, where);
-    std::string key = e.name;
-    if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
-    out.emplace_back(std::move(key), read_npy(npy, where));
+    try {
+      std::string npy = member_bytes(r, e, where);
+      std::string key = e.name;
+      if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
+      out.emplace_back(std::move(key), read_npy(npy, where));
+    } catch (const std::bad_alloc&) {
+      fail(where, "too large to load into memory");
+    }
   }
   return out;
 }
