@@ -12,6 +12,7 @@
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
 #include "utvm/common/version.h"
+#include "utvm/platforms/platforms.h"
 
 namespace {
 
@@ -26,6 +27,16 @@ int report_error(const std::string& message, utvm::ExitCode code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Server mode, exec'd by the built-in platforms' launch_microtvm_api_server.sh scripts:
+  // `utvm api-server PLATFORM --read-fd N --write-fd M [--debug]`. Dispatched before CLI11 so a
+  // server starts as fast as possible and parses its own arguments exactly like TVM's server.py.
+  if (argc >= 2 && std::string_view(argv[1]) == "api-server") {
+    if (argc < 3) {
+      std::fputs("usage: utvm api-server PLATFORM --read-fd N --write-fd M [--debug]\n", stderr);
+      return static_cast<int>(utvm::ExitCode::kUsage);
+    }
+    return utvm::platforms::run_platform_server(argv[2], argc - 2, argv + 2);
+  }
   CLI::App app{"utvm: take a TVM Model Library Format archive to a microcontroller and run it"};
   app.set_version_flag("--version", std::string("utvm ") + utvm::version());
   app.require_subcommand(0, 1);
@@ -43,12 +54,13 @@ int main(int argc, char** argv) {
       "      --project-option board=qemu_x86\n"
       "Exit codes are listed in docs/cli.md; `utvm COMMAND --help` shows each command's options.");
 
-  // register_project_commands(app);
-  // register_micro_command(app);
+  register_project_commands(app);
+  register_micro_command(app);
   register_platforms_commands(app);
   register_doctor_command(app);
   register_completion_command(app);
   register_info_command(app);
+  register_run_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,476 @@
+// create-project, build, flash, list-options, and their tvmc-compatible forms under `micro`.
+// Every path is made absolute before it reaches a server; options persist in utvm-project.json.
+#include <fcntl.h>
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "utvm/cli/platform_registry.h"
+#include "utvm/cli/project.h"
+#include "utvm/cli/sha256.h"
+#include "utvm/cli/term.h"
+#include "utvm/common/error.h"
+#include "utvm/common/version.h"
+#include "utvm/project_api/client.h"
+#include "utvm/project_api/options.h"
+
+namespace {
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+using utvm::Error;
+using utvm::ExitCode;
+using utvm::cli::LaunchedServer;
+using utvm::cli::ProjectFile;
+
+struct Args {
+  std::string project_dir, mlf, platform, template_dir, method;
+  std::vector<std::string> options;
+  bool force = false;
+  bool list_options = false;
+  bool string_values = false;
+  bool micro = false;  // the tvmc-compatible form
+};
+
+// `--project-option a=b PROJECT_DIR`: CLI11 (like argparse) lets the option swallow the words
+// after it. Give trailing words without '=' back to the positionals that are still missing.
+void reclaim_positionals(Args& a, std::vector<std::string*> positionals) {
+  std::size_t missing = 0;
+  for (auto* p : positionals)
+    missing += p->empty() ? 1 : 0;
+  std::vector<std::string> taken;
+  while (missing > 0 && !a.options.empty() && a.options.back().find('=') == std::string::npos) {
+    taken.insert(taken.begin(), a.options.back());
+    a.options.pop_back();
+    --missing;
+  }
+  std::size_t next = 0;
+  for (auto* p : positionals) {
+    if (p->empty() && next < taken.size()) *p = taken[next++];
+  }
+}
+
+void require(const std::string& value, const char* name) {
+  if (value.empty()) {
+    throw Error(ExitCode::kUsage, fmt::format("the following arguments are required: {}", name));
+  }
+}
+
+std::string seconds_since(std::chrono::steady_clock::time_point t0) {
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  return fmt::format("{:.2f} s", static_cast<double>(ms) / 1000.0);
+}
+
+// The template directory named by PLATFORM / --template-dir.
+fs::path resolve_template_dir(const std::string& platform, const std::string& template_dir) {
+  if (platform == "template" || (platform.empty() && !template_dir.empty())) {
+    if (template_dir.empty()) {
+      throw Error(ExitCode::kUsage,
+                  "the following arguments are required: --template-dir (platform 'template')");
+    }
+    fs::path dir = utvm::cli::absolute_path(template_dir);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      throw Error(ExitCode::kServerNotFound,
+                  fmt::format("Template directory {} does not exist!", dir.string()));
+    }
+    return dir;
+  }
+  if (!template_dir.empty()) {
+    throw Error(ExitCode::kUsage, fmt::format("--template-dir is only valid with the platform "
+                                              "'template', not '{}'",
+                                              platform));
+  }
+  require(platform, "PLATFORM");
+  return utvm::cli::find_platform(platform).template_dir;
+}
+
+void print_options_help(std::string_view method, const std::vector<api::ProjectOption>& opts) {
+  std::string text = api::format_options_help(method, opts);
+  if (text.empty()) text = fmt::format("(no project options for {})\n", method);
+  std::fputs(text.c_str(), stdout);
+}
+
+// tvmc's positional platform after PROJECT_DIR: accepted, and checked against the project's own.
+void check_platform(const Args& a, const fs::path& dir, const std::optional<ProjectFile>& pf,
+                    const api::ServerInfo& info) {
+  if (!a.micro) return;
+  if (a.platform == "template") {
+    if (a.template_dir.empty()) {
+      throw Error(ExitCode::kUsage,
+                  "the following arguments are required: --template-dir (platform 'template')");
+    }
+    if (pf && utvm::cli::absolute_path(a.template_dir) != pf->template_dir) {
+      throw Error(ExitCode::kUsage,
+                  fmt::format("project {} was created from the template {}, not {}", dir.string(),
+                              pf->template_dir.string(),
+                              utvm::cli::absolute_path(a.template_dir).string()));
+    }
+    return;
+  }
+  const std::string own = pf ? pf->platform : info.platform_name;
+  if (a.platform != own && a.platform != info.platform_name) {
+    throw Error(ExitCode::kUsage, fmt::format("project {} was created for the platform '{}', "
+                                              "not '{}'",
+                                              dir.string(), own, a.platform));
+  }
+}
+
+api::ServerInfo query_project(LaunchedServer& server, const fs::path& dir) {
+  api::ServerInfo info = server->server_info_query();
+  if (info.is_template) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{} is a template, not a generated project (create one with "
+                            "`utvm create-project PROJECT_DIR MLF {}`)",
+                            dir.string(), info.platform_name));
+  }
+  return info;
+}
+
+// ---- create-project ----------------------------------------------------------------------------
+
+void do_create(Args a) {
+  if (a.list_options) {
+    // `create-project --list-options PLATFORM` or with all positionals given.
+    std::string platform = a.platform;
+    if (platform.empty() && a.mlf.empty() && !a.project_dir.empty()) platform = a.project_dir;
+    fs::path tdir = resolve_template_dir(platform, a.template_dir);
+    LaunchedServer server(tdir);
+    print_options_help(api::method::kGenerateProject, server->server_info_query().project_options);
+    return;
+  }
+  reclaim_positionals(a, {&a.project_dir, &a.mlf, &a.platform});
+  require(a.project_dir, "PROJECT_DIR");
+  require(a.mlf, "MLF");
+  if (a.platform.empty() && a.template_dir.empty()) require(a.platform, "PLATFORM");
+
+  const fs::path project_dir = utvm::cli::absolute_path(a.project_dir);
+  const fs::path mlf = utvm::cli::absolute_path(a.mlf);
+  const fs::path tdir = resolve_template_dir(a.platform, a.template_dir);
+  std::error_code ec;
+  if (fs::exists(project_dir, ec) && !a.force) {
+    throw Error(ExitCode::kUsage,
+                "The specified project dir already exists. To force overwriting it use '-f' or "
+                "'--force'.");
+  }
+  if (!fs::is_regular_file(mlf, ec)) {
+    throw Error(ExitCode::kBadInput, fmt::format("MLF file {} does not exist!", mlf.string()));
+  }
+  const api::UserOptions given = api::parse_option_tokens(a.options);
+  const api::ValueMode mode = a.string_values ? api::ValueMode::kStrings : api::ValueMode::kTyped;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  utvm::cli::StatusLine status;
+  status.update(fmt::format("creating {} from {}", project_dir.string(), tdir.string()));
+  ProjectFile pf;
+  {
+    LaunchedServer tmpl(tdir);
+    api::ServerInfo info = tmpl->server_info_query();
+    if (!info.is_template) {
+      throw Error(ExitCode::kServerError,
+                  fmt::format("the server in {} is not a template (it reports is_template false)",
+                              tdir.string()));
+    }
+    nlohmann::json options =
+        api::resolve_options(api::method::kGenerateProject, info.project_options, given, mode);
+    if (fs::exists(project_dir, ec)) {  // -f, and the options are valid: now we may delete
+      fs::remove_all(project_dir, ec);
+      if (ec) {
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("cannot remove {}: {}", project_dir.string(), ec.message()));
+      }
+    }
+    pf.utvm_version = utvm::version();
+    pf.platform = a.platform.empty() ? "template" : a.platform;
+    pf.platform_name = info.platform_name;
+    pf.template_dir = tdir;
+    pf.mlf_path = mlf;
+    pf.mlf_sha256 = utvm::cli::sha256_file(mlf);
+    pf.value_mode = mode;
+    for (const auto& [name, value] : options.items()) {
+      bool from_user = false;
+      for (const auto& kv : given)
+        from_user = from_user || kv.first == name;
+      pf.options.push_back({name, value, from_user ? "command line" : "default"});
+    }
+    tmpl->generate_project(mlf, utvm::cli::device_sources_dir(), project_dir, options);
+  }
+  if (!fs::is_directory(project_dir, ec)) {
+    throw Error(ExitCode::kServerError,
+                fmt::format("generate_project on the server in {} returned but did not create {}",
+                            tdir.string(), project_dir.string()));
+  }
+  {
+    LaunchedServer project(project_dir);
+    api::ServerInfo info = project->server_info_query();
+    if (info.is_template) {
+      throw Error(ExitCode::kServerError,
+                  fmt::format("the generated project {} still reports is_template true",
+                              project_dir.string()));
+    }
+    if (!info.platform_name.empty()) pf.platform_name = info.platform_name;
+  }
+  utvm::cli::save_project_file(project_dir, pf);
+  status.done(fmt::format("created {} (platform {}) in {}", project_dir.string(), pf.platform,
+                          seconds_since(t0)));
+}
+
+// ---- build / flash -----------------------------------------------------------------------------
+
+// The server's stdout/stderr during a step: the terminal with --verbose, else a log file that
+// ends up in PROJECT_DIR/build/<name> (or PROJECT_DIR/<name> when there is no build dir).
+class StepLog {
+ public:
+  StepLog(const fs::path& project_dir, std::string name, bool verbose)
+      : dir_(project_dir), name_(std::move(name)) {
+    if (verbose) return;
+    tmp_ = dir_ / ("." + name_);
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      throw Error(ExitCode::kBadInput, fmt::format("cannot write the log {}", tmp_.string()));
+    }
+  }
+  ~StepLog() { finish(); }
+  int fd() const { return fd_; }
+  // Closes the log and moves it to its final place; returns that path ("" with --verbose).
+  fs::path finish() {
+    if (fd_ < 0) return final_;
+    ::close(fd_);
+    fd_ = -1;
+    std::error_code ec;
+    final_ = fs::is_directory(dir_ / "build", ec) ? dir_ / "build" / name_ : dir_ / name_;
+    fs::rename(tmp_, final_, ec);
+    if (ec) final_ = tmp_;
+    return final_;
+  }
+
+ private:
+  fs::path dir_, tmp_, final_;
+  std::string name_;
+  int fd_ = -1;
+};
+
+// Runs `step` (build or flash) of the project's server with merged, validated options.
+void do_step(Args a, std::string_view method) {
+  reclaim_positionals(a, a.micro ? std::vector<std::string*>{&a.project_dir, &a.platform}
+                                 : std::vector<std::string*>{&a.project_dir});
+  require(a.project_dir, "PROJECT_DIR");
+  if (a.micro) require(a.platform, "platform");
+  const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
+  const auto pf = utvm::cli::load_project_file(dir);
+  const bool is_build = method == api::method::kBuild;
+  if (a.list_options) {
+    LaunchedServer server(dir);
+    print_options_help(method, server->server_info_query().project_options);
+    return;
+  }
+  const api::UserOptions given = api::parse_option_tokens(a.options);
+  const fs::path build_dir = dir / "build";
+  std::error_code ec;
+  if (is_build && a.micro && fs::exists(build_dir, ec) && !a.force) {
+    throw Error(ExitCode::kUsage,
+                fmt::format("There is already a build in {}. To force rebuild it use '-f' or "
+                            "'--force'.",
+                            dir.string()));
+  }
+  if (!is_build && !fs::is_directory(build_dir, ec)) {
+    throw Error(ExitCode::kBadInput, fmt::format("Could not find a build in {}", dir.string()));
+  }
+
+  const bool verbose = utvm::cli::cli_context().verbose;
+  const auto t0 = std::chrono::steady_clock::now();
+  utvm::cli::StatusLine status;
+  StepLog log(dir, is_build ? "utvm-build.log" : "utvm-flash.log", verbose);
+  LaunchedServer server(dir, log.fd());
+  const api::ServerInfo info = query_project(server, dir);
+  check_platform(a, dir, pf, info);
+  const api::ValueMode mode = pf ? pf->value_mode : api::ValueMode::kTyped;
+  nlohmann::json options = utvm::cli::merge_method_options(method, info.project_options,
+                                                           pf ? &*pf : nullptr, given, mode);
+  if (is_build && a.force && fs::exists(build_dir, ec)) {  // only after validation
+    status.update(fmt::format("removing the old build in {}", dir.string()));
+    fs::remove_all(build_dir, ec);
+    if (ec) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("cannot remove {}: {}", build_dir.string(), ec.message()));
+    }
+  }
+  status.update(fmt::format("{} {} ...", is_build ? "building" : "flashing", dir.string()));
+  try {
+    if (is_build) {
+      server->build(options);
+    } else {
+      server->flash(options);
+    }
+  } catch (const Error& e) {
+    status.clear();
+    fs::path log_path = log.finish();
+    std::string msg = e.what();
+    if (!log_path.empty()) {
+      std::string tail = utvm::cli::tail_lines(log_path, 20);
+      msg += fmt::format("\nlog: {}", log_path.string());
+      if (!tail.empty()) msg += "\nlast lines of the log:\n" + tail;
+    }
+    throw Error(e.code(), msg);
+  }
+  fs::path log_path = log.finish();
+  status.done(fmt::format("{} {} in {}{}", is_build ? "built" : "flashed", dir.string(),
+                          seconds_since(t0),
+                          log_path.empty() ? "" : " (log: " + log_path.string() + ")"));
+}
+
+// ---- list-options -----------------------------------------------------------------------------
+
+void do_list_options(const Args& a) {
+  fs::path dir;
+  if (!a.template_dir.empty() || a.platform == "template") {
+    dir = resolve_template_dir("template", a.template_dir);
+  } else {
+    require(a.platform, "PLATFORM|--template-dir");
+    std::error_code ec;
+    // A generated project directory works too (its own options).
+    if (fs::is_directory(a.platform, ec) &&
+        (fs::exists(fs::path(a.platform) / "launch_microtvm_api_server.sh", ec) ||
+         fs::exists(fs::path(a.platform) / "microtvm_api_server.py", ec))) {
+      dir = utvm::cli::absolute_path(a.platform);
+    } else {
+      dir = utvm::cli::find_platform(a.platform).template_dir;
+    }
+  }
+  LaunchedServer server(dir);
+  const api::ServerInfo info = server->server_info_query();
+  if (!a.method.empty()) {
+    print_options_help(a.method, info.project_options);
+    return;
+  }
+  bool first = true;
+  for (std::string_view m : api::kOptionMethods) {
+    std::string text = api::format_options_help(m, info.project_options);
+    if (text.empty()) continue;
+    std::fputs(fmt::format("{}{}:\n", first ? "" : "\n", m).c_str(), stdout);
+    std::fputs(text.c_str(), stdout);
+    first = false;
+  }
+  if (first) std::fputs("(no project options)\n", stdout);
+}
+
+// ---- registration ------------------------------------------------------------------------------
+
+void add_project_option(CLI::App* cmd, Args& a) {
+  cmd->add_option("--project-option", a.options,
+                  "Project options as OPTION=VALUE (see --list-options); several may follow one "
+                  "flag")
+      ->type_name("OPTION=VALUE");
+  cmd->add_flag("--list-options", a.list_options,
+                "Show the platform's options for this step (tvmc's format) and exit");
+}
+
+CLI::App* add_create(CLI::App* parent, std::shared_ptr<Args> a, bool micro) {
+  auto* cmd = parent->add_subcommand(
+      "create-project", micro ? "create a project template of a given type or given a template dir."
+                              : "Generate a project from an MLF archive and a platform template");
+  cmd->alias("create");
+  a->micro = micro;
+  cmd->add_option("PROJECT_DIR", a->project_dir,
+                  "Directory to create (must not exist unless -f is given)");
+  cmd->add_option("MLF", a->mlf, "Model Library Format (MLF) .tar archive");
+  cmd->add_option("PLATFORM", a->platform,
+                  "A built-in platform (see `utvm platforms`) or 'template' with --template-dir");
+  cmd->add_option("--template-dir", a->template_dir,
+                  "Project API template directory (any language; with PLATFORM 'template')");
+  cmd->add_flag("-f,--force", a->force,
+                "Replace PROJECT_DIR if it exists (options are validated first)");
+  cmd->add_flag("--string-values", a->string_values,
+                "Send every option value as a JSON string, as tvmc does (for old servers); "
+                "remembered for later steps");
+  add_project_option(cmd, *a);
+  std::string p = micro ? "utvm micro " : "utvm ";
+  cmd->footer("Examples:\n  " + p + "create-project ./proj model.tar host\n  " + p +
+              "create-project ./proj model.tar template --template-dir ./my_template \\\n"
+              "      --project-option board=qemu_x86 project_type=host_driven\n  " +
+              p + "create-project --list-options host\n" +
+              "The resolved options are saved in PROJECT_DIR/utvm-project.json; later steps reuse "
+              "them.");
+  cmd->callback([a] { do_create(*a); });
+  return cmd;
+}
+
+CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::string_view method) {
+  const bool is_build = method == api::method::kBuild;
+  std::string help = is_build ? (micro ? "build a project dir, generally creating an image to be "
+                                         "flashed, e.g. zephyr.elf."
+                                       : "Build a generated project (incremental; -f rebuilds)")
+                              : (micro ? "flash the built image on a given micro target."
+                                       : "Flash the built image of a project onto its target");
+  auto* cmd = parent->add_subcommand(std::string(method), help);
+  a->micro = micro;
+  cmd->add_option("PROJECT_DIR", a->project_dir, "A project made by create-project");
+  if (micro) {
+    cmd->add_option("PLATFORM", a->platform,
+                    "tvmc's platform (checked against the project's own); 'template' needs "
+                    "--template-dir");
+    cmd->add_option("--template-dir", a->template_dir, "Project API template directory.");
+  }
+  if (is_build) {
+    cmd->add_flag("-f,--force", a->force,
+                  "Delete the existing build first (after the options are validated)");
+  }
+  add_project_option(cmd, *a);
+  std::string p = micro ? "utvm micro " : "utvm ";
+  std::string plat = micro ? " host" : "";
+  std::string m(method);
+  cmd->footer(
+      "Examples:\n  " + p + m + " ./proj" + plat + "\n  " + p + m + " ./proj" + plat +
+      (is_build ? " -f --project-option verbose=true" : " --project-option serial_number=1234") +
+      "\n  " + p + m + " ./proj" + plat + " --list-options\n" +
+      "Options saved by create-project are reused; the ones given here override them." +
+      (is_build ? "\nWithout --verbose the build output goes to PROJECT_DIR/build/"
+                  "utvm-build.log\n(its last 20 lines are shown if the build fails)."
+                : ""));
+  cmd->callback([a, m] { do_step(*a, m); });
+  return cmd;
+}
+
+}  // namespace
+
+void register_project_commands(CLI::App& app) {
+  add_create(&app, std::make_shared<Args>(), false);
+  add_step(&app, std::make_shared<Args>(), false, api::method::kBuild);
+  add_step(&app, std::make_shared<Args>(), false, api::method::kFlash);
+
+  auto a = std::make_shared<Args>();
+  auto* lo = app.add_subcommand("list-options", "Show a platform's project options (tvmc format)");
+  lo->add_option("PLATFORM", a->platform,
+                 "A built-in platform, 'template' (with --template-dir) or a project directory");
+  lo->add_option("--template-dir", a->template_dir, "Project API template directory");
+  lo->add_option("--method", a->method, "Only the options of this method")
+      ->check(CLI::IsMember({"generate_project", "build", "flash", "open_transport"}));
+  lo->footer(
+      "Examples:\n"
+      "  utvm list-options host\n"
+      "  utvm list-options host --method build\n"
+      "  utvm list-options --template-dir ./my_template --method generate_project\n"
+      "  utvm list-options ./proj --method open_transport");
+  lo->callback([a] { do_list_options(*a); });
+}
+
+void register_micro_command(CLI::App& app) {
+  auto* micro = app.add_subcommand("micro", "tvmc compatibility: micro create-project|build|flash");
+  micro->require_subcommand(1);
+  micro->footer(
+      "Examples (same arguments as `tvmc micro`):\n"
+      "  utvm micro create-project ./proj model.tar host\n"
+      "  utvm micro build ./proj host\n"
+      "  utvm micro flash ./proj template --template-dir ./my_template\n"
+      "Unlike tvmc, options given to create-project are remembered.");
+  add_create(micro, std::make_shared<Args>(), true);
+  add_step(micro, std::make_shared<Args>(), true, api::method::kBuild);
+  add_step(micro, std::make_shared<Args>(), true, api::method::kFlash);
+}
