@@ -341,5 +341,46 @@ TEST(Npz, FileFunctionsWriteAtomicallyAndReport) {
   fs::remove_all(dir);
 }
 
+// Python's own zipfile (what numpy.savez uses) must read our files, and re-writing the members
+// the way numpy does must give our bytes back. Needs only the python3 standard library.
+TEST(Npz, PythonZipfileAgrees) {
+  if (std::system("python3 -c 'import zipfile, ast' > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "python3 not available";
+  }
+  const fs::path dir = fs::temp_directory_path() / ("utvm_npz_py_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_npz(dir / "s.npz", sample_arrays(), false);
+  write_npz(dir / "c.npz", sample_arrays(), true);
+  std::ofstream(dir / "check.py") << R"(import ast, io, sys, zipfile
+for path, method in ((sys.argv[1], zipfile.ZIP_STORED), (sys.argv[2], zipfile.ZIP_DEFLATED)):
+    data = open(path, 'rb').read()
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert z.testzip() is None
+    names = [i.filename for i in z.infolist()]
+    assert names == ['input.npy', 'labels.npy', 'flag.npy', 'empty.npy'], names
+    hdr = z.read('input.npy')
+    assert hdr[:8] == b'\x93NUMPY\x01\x00'
+    hlen = int.from_bytes(hdr[8:10], 'little')
+    d = ast.literal_eval(hdr[10:10 + hlen].decode('latin1'))
+    assert d == {'descr': '<f4', 'fortran_order': False, 'shape': (64, 64)}, d
+    assert (10 + hlen) % 64 == 0
+    # numpy.savez: zipfile.ZipFile(mode='w', allowZip64=True), open(name, 'w', force_zip64=True)
+    if sys.version_info >= (3, 11, 4):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, mode='w', compression=method, allowZip64=True) as w:
+            for n in names:
+                with w.open(n, 'w', force_zip64=True) as f:
+                    f.write(z.read(n))
+        assert out.getvalue() == data, path
+print('ok')
+)";
+  const std::string cmd = "python3 '" + (dir / "check.py").string() + "' '" +
+                          (dir / "s.npz").string() + "' '" + (dir / "c.npz").string() + "' > '" +
+                          (dir / "log").string() + "' 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(dir / "log");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace utvm::npz
