@@ -27,7 +27,7 @@ class ServerError : public utvm::Error {
   const std::string& message() const { return message_; }
   const Json& data() const { return data_; }
   const std::string& client_context() const { return client_context_; }
-  int code() const { return -32000; }
+  static constexpr int kCode = -32000;  // the JSON-RPC code (code() is the utvm exit code)
 
  private:
   std::string message_;
@@ -62,7 +62,9 @@ class JsonRpcError : public utvm::Error {
   JsonRpcError(int code, std::string message, Json data = nullptr,
                ExitCode exit_code = ExitCode::kServerError);
 
+  // The JSON-RPC code (hides utvm::Error::code(); use exit_code() for the utvm exit code).
   int code() const { return code_; }
+  ExitCode exit_code() const { return Error::code(); }
   const std::string& message() const { return message_; }
   const Json& data() const { return data_; }
 
