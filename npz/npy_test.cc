@@ -229,5 +229,23 @@ TEST(Npy, WriteRejectsInconsistentArrays) {
   EXPECT_EQ(code_of([] { write_npy({"str", {1}, "a"}); }), ExitCode::kBadInput);
 }
 
+TEST(Npy, AcceptsEveryByteOrderSpelling) {
+  const std::string one("\x2a", 1), f("\0\0\x80\x3f", 4);
+  EXPECT_EQ(
+      read_npy(make_npy(1, "{'descr':'<i1','fortran_order':False,'shape':(1,)}", one), "a").dtype,
+      "int8");
+  EXPECT_EQ(
+      read_npy(make_npy(1, "{'descr': '=f4', 'fortran_order': False, 'shape': ()}", f), "b").data,
+      f);
+  EXPECT_EQ(
+      read_npy(make_npy(1, "{'shape': (1, 1), 'fortran_order': True, 'descr': '?1'}", one), "c")
+          .dtype,
+      "bool");
+  Array be = read_npy(make_npy(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (1,)}",
+                               std::string("\x3f\x80\0\0", 4)),
+                      "d");
+  EXPECT_EQ(be.data, f);
+}
+
 }  // namespace
 }  // namespace utvm::npz
