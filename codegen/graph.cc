@@ -62,6 +62,11 @@ class Lowering {
                 fmt::format("{}: node {} (\"{}\"): {}", file_, n, graph_.nodes[n].name, what));
   }
 
+  bool flattens(uint32_t n) const {
+    auto it = graph_.nodes[n].attrs.find("flatten_data");
+    return it != graph_.nodes[n].attrs.end() && it->second == "1";
+  }
+
   uint32_t entry_count(uint32_t n) const {
     return graph_.node_row_ptr[n + 1] - graph_.node_row_ptr[n];
   }
@@ -304,7 +309,21 @@ class Lowering {
                            std::max<uint64_t>(entries_[e].bytes, 1));
       }
     }
-    for (uint32_t e = 0; e < entries_.size(); ++e) {
+    // Shape arrays for the entries something points at (strict C warns about unused statics).
+    std::set<uint32_t> shaped;
+    for (uint32_t n : input_nodes_)
+      shaped.insert(graph_.node_row_ptr[n]);
+    for (const mlf::GraphEntry& h : graph_.heads)
+      shaped.insert(graph_.entry_id(h[0], h[1]));
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      if (roles_[n] != NodeRole::kOp || flattens(n)) continue;
+      for (const mlf::GraphEntry& in : graph_.nodes[n].inputs) {
+        shaped.insert(graph_.entry_id(in[0], in[1]));
+      }
+      for (uint32_t k = 0; k < entry_count(n); ++k)
+        shaped.insert(graph_.entry_id(n, k));
+    }
+    for (uint32_t e : shaped) {
       out +=
           fmt::format("static int64_t utvm_graph_shape{}[{}] = {};\n", e,
                       std::max<size_t>(graph_.shape[e].size(), 1), c_int64_list(graph_.shape[e]));
@@ -364,7 +383,7 @@ class Lowering {
     for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
       if (roles_[n] != NodeRole::kOp) continue;
       const mlf::GraphNode& node = graph_.nodes[n];
-      const bool flatten = node.attrs.count("flatten_data") && node.attrs.at("flatten_data") == "1";
+      const bool flatten = flattens(n);
       std::vector<uint32_t> args;
       for (const mlf::GraphEntry& in : node.inputs)
         args.push_back(graph_.entry_id(in[0], in[1]));

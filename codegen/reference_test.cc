@@ -9,6 +9,7 @@
 #include <random>
 
 #include "reference.h"
+#include "test_util.h"
 #include "utvm/common/error.h"
 #include "utvm/mlf/dtype.h"
 #include "utvm/npz/npz.h"
@@ -78,6 +79,16 @@ TEST_P(GlueVsDirect, BitIdenticalOnSeededRandomInputs) {
   EXPECT_TRUE(some_output_nonzero);
 }
 
+TEST_P(GlueVsDirect, GlueIsStrictC99) {
+  fs::path archive = shared_dir() / "fixtures" / "mlf" / (GetParam() + ".tar");
+  if (!fs::exists(archive)) GTEST_SKIP() << archive << " not available (no shared fixtures)";
+  HostReference ref(archive, work_dir(GetParam() + "_strict"), UTVM_SOURCE_DIR);
+  std::string log;
+  EXPECT_TRUE(utvm::codegen::test::compiles_strict(
+      ref.glue_source(), &log, ref.model_dir() / "codegen" / "host" / "include"))
+      << log;
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, GlueVsDirect,
                          ::testing::Values("sine_aot_v5", "yes_no_v5", "match_cpuonly_v7"));
 
@@ -115,6 +126,9 @@ TEST(GraphLowering, MatchesTvmOwnOutputsForSine) {
   }
   // Running again with the same input gives the same bytes (no state leaks between runs).
   EXPECT_EQ(ref.run_glue({in[0].second.data}), out);
+  std::string log;
+  EXPECT_TRUE(utvm::codegen::test::compiles_strict(ref.glue_source(), &log)) << log;
+  EXPECT_EQ(ref.glue_source().find("\"nodes\""), std::string::npos);  // no JSON on the device
 }
 
 TEST(GraphLowering, SineIsDeterministicAcrossRandomInputs) {

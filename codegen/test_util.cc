@@ -53,13 +53,15 @@ fs::path scratch_dir(const std::string& name) {
   return dir;
 }
 
-bool compiles_strict(const std::string& source, std::string* log) {
+bool compiles_strict(const std::string& source, std::string* log, const fs::path& extra_include) {
   static int counter = 0;
   fs::path dir = scratch_dir(fmt::format("strict_{}", counter++));
   spill(dir / "glue.c", source);
-  bool ok = shell(fmt::format("cc -std=c99 -pedantic -Wall -Wextra -Werror {} -c {} -o {}",
-                              device_include(), quote(dir / "glue.c"), quote(dir / "glue.o")),
-                  dir / "log.txt");
+  std::string extra = extra_include.empty() ? "" : fmt::format("-I{}", quote(extra_include));
+  bool ok =
+      shell(fmt::format("cc -std=c99 -pedantic -Wall -Wextra -Werror {} {} -c {} -o {}",
+                        device_include(), extra, quote(dir / "glue.c"), quote(dir / "glue.o")),
+            dir / "log.txt");
   if (log) *log = slurp(dir / "log.txt");
   return ok;
 }
@@ -73,8 +75,9 @@ bool compile_and_run(const fs::path& dir,
     if (fs::path(name).extension() == ".c") sources += fmt::format(" {}", quote(dir / name));
   }
   fs::path workspace = fs::path(UTVM_SOURCE_DIR) / "device" / "src" / "workspace.c";
-  if (!shell(fmt::format("cc -O2 -std=gnu99 {} -I{}{} {} -o {} -lm", device_include(), quote(dir),
-                         sources, quote(workspace), quote(dir / "prog")),
+  if (!shell(fmt::format(
+                 "cc -O2 -std=gnu99 -Werror=implicit-function-declaration {} -I{}{} {} -o {} -lm",
+                 device_include(), quote(dir), sources, quote(workspace), quote(dir / "prog")),
              dir / "build.txt")) {
     if (output) *output = slurp(dir / "build.txt");
     return false;

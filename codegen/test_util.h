@@ -13,7 +13,9 @@ std::filesystem::path scratch_dir(const std::string& name);
 
 // Compiles `source` alone (-c) with cc -std=c99 -pedantic -Wall -Wextra -Werror against
 // device/include. On failure `log` gets the compiler output.
-bool compiles_strict(const std::string& source, std::string* log);
+// `extra_include` (optional) is added with -I (e.g. a model's codegen/host/include).
+bool compiles_strict(const std::string& source, std::string* log,
+                     const std::filesystem::path& extra_include = {});
 
 // Writes `files` (name, text) into `dir`, links the .c files with device/src/workspace.c
 // (cc -O2 -std=gnu99 ... -lm) and runs the program. Returns true when both succeed;

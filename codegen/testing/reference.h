@@ -34,6 +34,8 @@ class HostReference {
 
   const mlf::Module& module() const { return module_; }
   const mlf::Archive& archive() const { return archive_; }
+  // Where the archive was extracted (its codegen/host/include holds the interface header).
+  const std::filesystem::path& model_dir() const { return model_dir_; }
 
   // Why the model's own code cannot be compiled for this host (e.g. it includes <arm_acle.h>),
   // or nullopt when it can.
