@@ -9,17 +9,26 @@
 namespace utvm::link {
 namespace {
 
-constexpr std::array<std::uint16_t, 256> make_crc_table() {
-  std::array<std::uint16_t, 256> t{};
+// Slicing-by-8 tables: kCrc[0] is the classic byte table; kCrc[k][i] is kCrc[0][i] followed by
+// k zero bytes, so eight message bytes fold into the register with eight lookups.
+using CrcTables = std::array<std::array<std::uint16_t, 256>, 8>;
+constexpr CrcTables make_crc_tables() {
+  CrcTables t{};
   for (unsigned i = 0; i < 256; ++i) {
     unsigned c = i << 8;
     for (int b = 0; b < 8; ++b)
       c = (c & 0x8000) ? ((c << 1) ^ 0x1021) : (c << 1);
-    t[i] = static_cast<std::uint16_t>(c);
+    t[0][i] = static_cast<std::uint16_t>(c);
+  }
+  for (int k = 1; k < 8; ++k) {
+    for (unsigned i = 0; i < 256; ++i) {
+      const unsigned prev = t[k - 1][i];
+      t[k][i] = static_cast<std::uint16_t>(((prev << 8) & 0xFFFF) ^ t[0][prev >> 8]);
+    }
   }
   return t;
 }
-constexpr auto kCrcTable = make_crc_table();
+constexpr CrcTables kCrc = make_crc_tables();
 
 inline std::uint16_t header_check(const std::uint8_t* h) {
   return crc16(std::span<const std::uint8_t>(h + 1, 4)) & 0xFF;
@@ -29,8 +38,14 @@ inline std::uint16_t header_check(const std::uint8_t* h) {
 
 std::uint16_t crc16(std::span<const std::uint8_t> data, std::uint16_t crc) {
   unsigned c = crc;
-  for (std::uint8_t b : data)
-    c = ((c << 8) & 0xFFFF) ^ kCrcTable[(c >> 8) ^ b];
+  const std::uint8_t* p = data.data();
+  std::size_t n = data.size();
+  for (; n >= 8; n -= 8, p += 8) {
+    c = kCrc[7][p[0] ^ (c >> 8)] ^ kCrc[6][p[1] ^ (c & 0xFF)] ^ kCrc[5][p[2]] ^ kCrc[4][p[3]] ^
+        kCrc[3][p[4]] ^ kCrc[2][p[5]] ^ kCrc[1][p[6]] ^ kCrc[0][p[7]];
+  }
+  for (; n > 0; --n, ++p)
+    c = ((c << 8) & 0xFFFF) ^ kCrc[0][(c >> 8) ^ *p];
   return static_cast<std::uint16_t>(c);
 }
 

@@ -337,31 +337,156 @@ RunStats LinkClient::run(std::uint32_t count) {
     Le<4> head;
     head.put(batch, 4);
     Frame f = transact(UTVM_LINK_CMD_RUN, head.span(), {}, config_.run_timeout);
-    Reader r(f.payload, "RUN");
-    if (r.le(4) != batch) {
-      throw Error(ExitCode::kTransport, "link: RUN: the device answered for a different count");
-    }
-    for (std::uint32_t i = 0; i < batch; ++i)
-      stats.run_ns.push_back(r.le(8));
-    const auto error = static_cast<std::uint16_t>(r.le(2));
-    const auto status = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.le(4)));
-    const auto completed = static_cast<std::uint32_t>(r.le(4));
-    r.done();
-    if (error != UTVM_LINK_OK) {
-      std::string msg = fmt::format("the model failed on the device in run {} (status {}): {}",
-                                    stats.run_ns.size() - batch + completed + 1, status,
-                                    device_error_name(error));
-      if (error == UTVM_LINK_ERR_WORKSPACE_EXHAUSTED) {
-        msg += fmt::format(
-            " -- the {}-byte workspace arena is too small; rebuild the project "
-            "with a larger workspace",
-            info_.workspace_bytes);
-      }
-      throw DeviceError(ExitCode::kFailure, msg, error, status);
-    }
+    parse_run(f.payload, batch, stats);
     count -= batch;
   }
   return stats;
+}
+
+void LinkClient::parse_run(std::span<const std::uint8_t> payload, std::uint32_t batch,
+                           RunStats& stats) {
+  Reader r(payload, "RUN");
+  if (r.le(4) != batch) {
+    throw Error(ExitCode::kTransport, "link: RUN: the device answered for a different count");
+  }
+  for (std::uint32_t i = 0; i < batch; ++i)
+    stats.run_ns.push_back(r.le(8));
+  const auto error = static_cast<std::uint16_t>(r.le(2));
+  const auto status = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.le(4)));
+  const auto completed = static_cast<std::uint32_t>(r.le(4));
+  r.done();
+  if (error != UTVM_LINK_OK) {
+    std::string msg =
+        fmt::format("the model failed on the device in run {} (status {}): {}",
+                    stats.run_ns.size() - batch + completed + 1, status, device_error_name(error));
+    if (error == UTVM_LINK_ERR_WORKSPACE_EXHAUSTED) {
+      msg += fmt::format(
+          " -- the {}-byte workspace arena is too small; rebuild the project "
+          "with a larger workspace",
+          info_.workspace_bytes);
+    }
+    throw DeviceError(ExitCode::kFailure, msg, error, status);
+  }
+}
+
+RunStats LinkClient::infer(std::span<const std::span<const std::uint8_t>> inputs,
+                           std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs) {
+  const DeviceInfo& dev = info();
+  if (inputs.size() != dev.inputs.size() || outputs.size() != dev.outputs.size()) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("link: the model on the device takes {} inputs and gives {} outputs; "
+                            "got {} and {}",
+                            dev.inputs.size(), dev.outputs.size(), inputs.size(), outputs.size()));
+  }
+  RunStats stats;
+  if (config_.pipeline && try_pipelined(inputs, outputs, runs, stats)) return stats;
+  stats = RunStats{};
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    set_input(static_cast<std::uint16_t>(i), inputs[i]);
+  stats = run(runs);
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    get_output(static_cast<std::uint16_t>(i), outputs[i]);
+  return stats;
+}
+
+// All requests of one inference in one write, answers read in order. Returns false (nothing
+// thrown) when it does not apply or the stream damaged something: the caller then redoes the
+// inference step by step, which retries properly. Every request is idempotent, so redoing is safe.
+bool LinkClient::try_pipelined(std::span<const std::span<const std::uint8_t>> inputs,
+                               std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs,
+                               RunStats& stats) {
+  constexpr std::size_t kMaxBytes = 8192;  // far below any pipe or socket buffer
+  if (runs == 0 || runs > 64) return false;
+  std::size_t in_bytes = 0, out_bytes = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].size() != info_.inputs[i].nbytes) return false;  // set_input explains
+    in_bytes += inputs[i].size() + 16;
+  }
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].size() != info_.outputs[i].nbytes || outputs[i].size() > config_.output_chunk) {
+      return false;
+    }
+    out_bytes += outputs[i].size() + 16;
+  }
+  if (in_bytes > kMaxBytes || out_bytes + 8 * runs > kMaxBytes) return false;
+  const std::size_t chunk = info_.max_payload - 6;
+
+  struct Pending {
+    std::uint8_t seq, type;
+    std::size_t index;
+  };
+  std::vector<Pending> pending;
+  tx_.clear();
+  auto add = [&](std::uint8_t type, std::span<const std::uint8_t> head,
+                 std::span<const std::uint8_t> body, std::size_t index) {
+    const std::uint8_t seq = next_seq_++;
+    append_frame(tx_, seq, type, head, body);
+    pending.push_back({seq, type, index});
+    ++counters_.requests;
+  };
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    std::size_t offset = 0;
+    do {
+      const std::size_t n = std::min(chunk, inputs[i].size() - offset);
+      Le<6> head;
+      head.put(i, 2).put(offset, 4);
+      add(UTVM_LINK_CMD_SET_INPUT, head.span(), inputs[i].subspan(offset, n), i);
+      offset += n;
+    } while (offset < inputs[i].size());
+  }
+  Le<4> run_head;
+  run_head.put(runs, 4);
+  add(UTVM_LINK_CMD_RUN, run_head.span(), {}, 0);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    Le<10> head;
+    head.put(i, 2).put(0, 4).put(outputs[i].size(), 4);
+    add(UTVM_LINK_CMD_GET_OUTPUT, head.span(), {}, i);
+  }
+
+  const auto deadline = Clock::now() + config_.reply_timeout + config_.run_timeout;
+  try {
+    stream_.write(tx_, deadline);
+    for (const Pending& want : pending) {
+      for (;;) {
+        Frame f;
+        auto status = decoder_.next(f);
+        if (status == FrameDecoder::Status::kNeedMore) {
+          auto area = decoder_.write_area(64 * 1024);
+          decoder_.commit(stream_.read(area, deadline));
+          continue;
+        }
+        if (status == FrameDecoder::Status::kBadFrame) {
+          ++counters_.bad_frames;
+          return false;
+        }
+        if (f.seq != want.seq) {
+          ++counters_.stale_frames;
+          continue;
+        }
+        if (f.type == UTVM_LINK_TYPE_NAK) {
+          ++counters_.naks;
+          return false;
+        }
+        if (f.type == UTVM_LINK_TYPE_ERROR) return false;  // the step-by-step path reports it
+        if (f.type != (want.type | UTVM_LINK_RESPONSE)) return false;
+        if (want.type == UTVM_LINK_CMD_RUN) {
+          parse_run(f.payload, runs, stats);  // a failed model throws DeviceError here
+        } else if (want.type == UTVM_LINK_CMD_GET_OUTPUT) {
+          if (f.payload.size() != outputs[want.index].size()) return false;
+          std::memcpy(outputs[want.index].data(), f.payload.data(), f.payload.size());
+        }
+        break;
+      }
+    }
+  } catch (const transport::TransportTimeout&) {
+    ++counters_.timeouts;
+    return false;
+  } catch (const DeviceError&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("link: inference: {}", e.what()));
+  }
+  return true;
 }
 
 void LinkClient::get_output(std::uint16_t index, std::span<std::uint8_t> out) {

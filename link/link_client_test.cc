@@ -278,6 +278,67 @@ TEST(LinkClient, CorruptedFramesAreRetriedUntilTheyGetThrough) {
   EXPECT_GT(link.counters().naks + link.counters().bad_frames + link.counters().timeouts, 0u);
 }
 
+TEST(LinkClient, InferStepByStepAndPipelinedAgree) {
+  for (bool pipeline : {false, true}) {
+    Device dev = Device::test_device(64);
+    LinkConfig c = fast_config();
+    c.pipeline = pipeline;
+    LinkClient link(*dev.stream, c);
+    auto x = as_bytes(ramp(7));
+    std::vector<std::uint8_t> y(64);
+    std::span<const std::uint8_t> ins[] = {x};
+    std::span<std::uint8_t> outs[] = {y};
+    auto stats = link.infer(ins, outs, 2);
+    EXPECT_EQ(stats.run_ns.size(), 2u);
+    auto yf = as_floats(y);
+    for (int i = 0; i < 16; ++i)
+      EXPECT_EQ(yf[i], ramp(7)[i] + 1.0f) << pipeline;
+    // The pipelined path sends everything in one go: 2 input chunks + RUN + GET_OUTPUT.
+    EXPECT_EQ(link.counters().requests, 1u + 2u + 4u) << pipeline;  // + HELLO + 2 TENSOR_INFO
+  }
+}
+
+TEST(LinkClient, PipelinedInferFallsBackWhenFramesAreDamaged) {
+  Device dev = Device::test_device(64);
+  FlakyStream flaky(*dev.stream, 0.004, 42);
+  LinkConfig c = fast_config();
+  c.pipeline = true;
+  c.reply_timeout = 150ms;
+  c.max_attempts = 10;
+  LinkClient link(flaky, c);
+  for (int round = 0; round < 30; ++round) {
+    auto xf = ramp(static_cast<float>(-round));
+    auto x = as_bytes(xf);
+    std::vector<std::uint8_t> y(64);
+    std::span<const std::uint8_t> ins[] = {x};
+    std::span<std::uint8_t> outs[] = {y};
+    link.infer(ins, outs);
+    auto yf = as_floats(y);
+    for (int i = 0; i < 16; ++i)
+      ASSERT_EQ(yf[i], xf[i] + 1.0f) << "round " << round;
+  }
+  EXPECT_GT(flaky.flipped, 0u);
+}
+
+TEST(LinkClient, PipelinedInferReportsModelFailure) {
+  Device dev = Device::test_device();
+  LinkConfig c = fast_config();
+  c.pipeline = true;
+  LinkClient link(*dev.stream, c);
+  auto xf = ramp(0);
+  xf[0] = 1000;
+  auto x = as_bytes(xf);
+  std::vector<std::uint8_t> y(64);
+  std::span<const std::uint8_t> ins[] = {x};
+  std::span<std::uint8_t> outs[] = {y};
+  EXPECT_THROW(link.infer(ins, outs), DeviceError);
+  xf[0] = 5;  // the stale GET_OUTPUT answer of the failed inference must not confuse the next
+  x = as_bytes(xf);
+  std::span<const std::uint8_t> ins2[] = {x};
+  link.infer(ins2, outs);
+  EXPECT_EQ(as_floats(y)[0], 6.0f);
+}
+
 TEST(LinkClient, HopelessLinkFailsWithAClearMessage) {
   Device dev = Device::test_device(64);
   FlakyStream flaky(*dev.stream, 0.5, 7);

@@ -26,6 +26,9 @@ struct LinkConfig {
   std::chrono::milliseconds run_timeout{120000};  // per attempt, RUN (covers the model's runs)
   int max_attempts = 5;                           // sends per request (first try + retries)
   std::size_t output_chunk = 16384;               // bytes per GET_OUTPUT request
+  // infer() may send all its requests in one write. Only for streams that buffer (pipes, TCP);
+  // a UART device with a small receive FIFO would drop bytes.
+  bool pipeline = false;
 };
 
 struct TensorInfo {
@@ -98,6 +101,11 @@ class LinkClient {
   // Reads a whole output tensor.
   std::vector<std::uint8_t> get_output(std::uint16_t index);
   void get_output(std::uint16_t index, std::span<std::uint8_t> out);
+  // One inference: every input, `runs` runs, every output. With LinkConfig::pipeline and small
+  // tensors the requests leave in one write (one round trip); any trouble falls back to the
+  // step-by-step calls above.
+  RunStats infer(std::span<const std::span<const std::uint8_t>> inputs,
+                 std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs = 1);
   // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots).
   void reset();
 
@@ -107,6 +115,10 @@ class LinkClient {
   Frame transact(std::uint8_t type, std::span<const std::uint8_t> head,
                  std::span<const std::uint8_t> body, std::chrono::milliseconds timeout);
   const TensorInfo& tensor(bool output, std::uint16_t index);
+  void parse_run(std::span<const std::uint8_t> payload, std::uint32_t batch, RunStats& stats);
+  bool try_pipelined(std::span<const std::span<const std::uint8_t>> inputs,
+                     std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs,
+                     RunStats& stats);
 
   transport::ByteStream& stream_;
   LinkConfig config_;
