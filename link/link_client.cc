@@ -354,6 +354,9 @@ void LinkClient::parse_run(std::span<const std::uint8_t> payload, std::uint32_t 
   const auto error = static_cast<std::uint16_t>(r.le(2));
   const auto status = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.le(4)));
   const auto completed = static_cast<std::uint32_t>(r.le(4));
+  stats.workspace_bytes = static_cast<std::uint32_t>(r.le(4));
+  stats.workspace_high_water = static_cast<std::uint32_t>(r.le(4));
+  const auto failed_request = static_cast<std::uint32_t>(r.le(4));
   r.done();
   if (error != UTVM_LINK_OK) {
     std::string msg =
@@ -361,9 +364,9 @@ void LinkClient::parse_run(std::span<const std::uint8_t> payload, std::uint32_t 
                     stats.run_ns.size() - batch + completed + 1, status, device_error_name(error));
     if (error == UTVM_LINK_ERR_WORKSPACE_EXHAUSTED) {
       msg += fmt::format(
-          " -- the {}-byte workspace arena is too small; rebuild the project "
-          "with a larger workspace",
-          info_.workspace_bytes);
+          " -- it asked for {} bytes of workspace with {} of the {}-byte arena in use; rebuild "
+          "the project with a larger workspace",
+          failed_request, stats.workspace_high_water, stats.workspace_bytes);
     }
     throw DeviceError(ExitCode::kFailure, msg, error, status);
   }

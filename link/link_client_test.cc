@@ -139,6 +139,8 @@ TEST(LinkClient, FullCycleThroughA64ByteReceiveBuffer) {
   ASSERT_EQ(stats.run_ns.size(), 5u);
   EXPECT_GT(stats.max_ns(), 0u);
   EXPECT_LE(stats.min_ns(), stats.mean_ns());
+  EXPECT_EQ(stats.workspace_high_water, 64u);
+  EXPECT_GE(stats.workspace_bytes, 64u);
   auto y = as_floats(link.get_output(0));
   ASSERT_EQ(y.size(), 16u);
   for (int i = 0; i < 16; ++i)
@@ -206,7 +208,8 @@ TEST(LinkClient, WorkspaceExhaustionSaysSo) {
     FAIL();
   } catch (const DeviceError& e) {
     EXPECT_EQ(e.device_code(), UTVM_LINK_ERR_WORKSPACE_EXHAUSTED);
-    EXPECT_NE(std::string(e.what()).find("workspace"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("asked for 160 bytes of workspace"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -156,7 +156,7 @@ static void handle_run(const utvm_model_t* m, uint8_t seq, uint32_t count) {
   uint32_t completed = 0;
   uint16_t error = UTVM_LINK_OK;
   int32_t status = 0;
-  tx_begin(seq, UTVM_LINK_CMD_RUN | UTVM_LINK_RESPONSE, 4 + 8 * (size_t)count + 10);
+  tx_begin(seq, UTVM_LINK_CMD_RUN | UTVM_LINK_RESPONSE, 4 + 8 * (size_t)count + 22);
   tx_le(count, 4);
   for (i = 0; i < count; ++i) {
     uint64_t elapsed = 0;
@@ -179,6 +179,12 @@ static void handle_run(const utvm_model_t* m, uint8_t seq, uint32_t count) {
   tx_le(error, 2);
   tx_le((uint32_t)status, 4);
   tx_le(completed, 4);
+  {
+    uint64_t failed = utvm_workspace_failed_request();
+    tx_le(utvm_workspace_capacity(), 4);
+    tx_le(utvm_workspace_high_water(), 4);
+    tx_le(failed > 0xffffffffu ? 0xffffffffu : failed, 4);
+  }
   tx_end();
 }
 

@@ -173,12 +173,15 @@ TEST_F(DeviceLink, SetRunGetComputesAndTimesEachRun) {
   EXPECT_EQ(r[1].type, UTVM_LINK_CMD_SET_INPUT | UTVM_LINK_RESPONSE);
   ASSERT_EQ(r[2].type, UTVM_LINK_CMD_RUN | UTVM_LINK_RESPONSE);
   const auto& run = r[2].payload;
-  ASSERT_EQ(run.size(), 4u + 3 * 8 + 10);
+  ASSERT_EQ(run.size(), 4u + 3 * 8 + 22);
   EXPECT_EQ(get(run, 0, 4), 3u);
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(get(run, 4 + 8 * i, 8), 1000u);  // fake clock step
   EXPECT_EQ(get(run, 28, 2), 0u);
   EXPECT_EQ(get(run, 34, 4), 3u);
+  EXPECT_GE(get(run, 38, 4), 64u);  // arena capacity
+  EXPECT_EQ(get(run, 42, 4), 64u);  // high-water: one 64-byte block
+  EXPECT_EQ(get(run, 46, 4), 0u);   // no failed request
   ASSERT_EQ(r[3].payload.size(), 64u);
   float y[16];
   std::memcpy(y, r[3].payload.data(), 64);
@@ -219,6 +222,7 @@ TEST_F(DeviceLink, ReportsRunFailureAndWorkspaceExhaustion) {
   EXPECT_EQ(static_cast<std::int32_t>(get(r[1].payload, 4 + 16 + 2, 4)), -1);
   EXPECT_EQ(get(r[1].payload, 4 + 16 + 6, 4), 0u);
   EXPECT_EQ(get(r[3].payload, 4 + 8, 2), UTVM_LINK_ERR_WORKSPACE_EXHAUSTED);
+  EXPECT_EQ(get(r[3].payload, 4 + 8 + 18, 4), 2u * (64 + 16));  // what the model asked for
 }
 
 TEST_F(DeviceLink, ResetAcknowledgesThenClearsTheSession) {

@@ -54,6 +54,8 @@ struct DeviceInfo {
 // Device-measured wall time of each run, in nanoseconds.
 struct RunStats {
   std::vector<std::uint64_t> run_ns;
+  std::uint32_t workspace_bytes = 0;       // the device's arena size
+  std::uint32_t workspace_high_water = 0;  // most of it the model used so far
   std::uint64_t total_ns() const;
   std::uint64_t min_ns() const;
   std::uint64_t max_ns() const;
