@@ -271,6 +271,7 @@ void QemuProcess::write(std::span<const uint8_t> data, Clock::time_point deadlin
     int r = ::poll(&p, 1, remaining_ms(deadline));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) fail(fmt::format("writing to QEMU's UART: {}", std::strerror(errno)));
+    if (r == 0 && Clock::now() < deadline) continue;  // poll's wait is capped
     if (r == 0) {
       timeout(
           fmt::format("timed out writing to QEMU's UART ({} of {} bytes sent)", done, data.size()));
@@ -298,6 +299,7 @@ size_t QemuProcess::read(std::span<uint8_t> data, Clock::time_point deadline) {
     int r = ::poll(&p, 1, remaining_ms(deadline));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) fail(fmt::format("reading from QEMU's UART: {}", std::strerror(errno)));
+    if (r == 0 && Clock::now() < deadline) continue;  // poll's wait is capped
     if (r == 0) timeout("timed out waiting for the device on QEMU's UART");
     ssize_t n = ::read(fd, data.data(), data.size());
     if (n > 0) return static_cast<size_t>(n);

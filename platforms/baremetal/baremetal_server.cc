@@ -1,0 +1,510 @@
+#include "baremetal_server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "board.h"
+#include "memory_report.h"
+#include "utvm/codegen/glue.h"
+#include "utvm/codegen/graph.h"
+#include "utvm/common/error.h"
+#include "utvm/common/subprocess.h"
+#include "utvm/mlf/archive.h"
+#include "utvm/mlf/model.h"
+#include "utvm/platforms/platforms.h"
+#include "utvm/project_api/errors.h"
+
+namespace utvm::platforms::baremetal {
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint64_t kDefaultStackBytes = 16384;
+// Static RAM of the runtime, link and port besides the stack (measured: about 0.5 KiB; see
+// docs/performance.md), rounded up.
+constexpr std::uint64_t kRuntimeRamBytes = 1024;
+
+api::ProjectOption make_option(std::string name, std::string type, json default_value,
+                               std::vector<std::string> required, std::vector<std::string> optional,
+                               std::string help) {
+  api::ProjectOption o;
+  o.name = std::move(name);
+  o.type = std::move(type);
+  o.default_value = std::move(default_value);
+  if (!required.empty()) o.required = std::move(required);
+  if (!optional.empty()) o.optional = std::move(optional);
+  o.help = std::move(help);
+  return o;
+}
+
+std::optional<std::string> str_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    throw api::ServerError(fmt::format("option {}: want a string, got {}", name, it->dump()));
+  }
+  return it->get<std::string>();
+}
+
+bool bool_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == "true") return true;
+    if (s == "false" || s.empty()) return false;
+  }
+  throw api::ServerError(fmt::format("option {}: want true or false, got {}", name, it->dump()));
+}
+
+std::optional<std::uint64_t> uint_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer() && it->get<long long>() >= 0) return it->get<long long>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) return std::stoull(s);
+  }
+  throw api::ServerError(
+      fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.good()) throw Error(ExitCode::kFailure, fmt::format("cannot write {}", path.string()));
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string cmake_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\' || c == '$') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  if (!fs::exists(from)) {
+    throw Error(ExitCode::kFailure,
+                fmt::format("utvm's files are missing: {} (broken installation?)", from.string()));
+  }
+  fs::create_directories(to.parent_path());
+  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+// Runs a tool with stdout+stderr into `log` (appended); returns the raw wait status.
+int run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw api::ServerError(fmt::format("cannot write {}", log.string()));
+  SpawnOptions spec;
+  spec.argv = argv;
+  spec.cwd = cwd;
+  spec.stdout_fd = fd;
+  spec.stderr_fd = fd;
+  spec.new_process_group = false;  // Ctrl-C reaches the build tools with the server
+  int status;
+  try {
+    Process p = Process::spawn(spec);
+    ::close(fd);
+    status = p.wait();
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  return status;
+}
+
+std::string tail(const std::string& text, size_t max = 4000) {
+  return text.size() > max ? "..." + text.substr(text.size() - max) : text;
+}
+
+json read_project_json(const fs::path& dir) {
+  const fs::path p = dir / "project.json";
+  if (!fs::is_regular_file(p)) {
+    throw api::ServerError(
+        fmt::format("{} is a template, not a generated project (no project.json)", dir.string()));
+  }
+  try {
+    return json::parse(read_file(p));
+  } catch (const json::exception& e) {
+    throw api::ServerError(fmt::format("{}: {}", p.string(), e.what()));
+  }
+}
+
+}  // namespace
+
+BaremetalHandler::BaremetalHandler(fs::path dir, fs::path device_sources)
+    : dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
+
+BaremetalHandler::BaremetalHandler()
+    : BaremetalHandler(fs::current_path(), data_dir() / "device") {}
+
+BaremetalHandler::~BaremetalHandler() {
+  close_transport();
+}
+
+api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_version*/) {
+  api::ServerInfo info;
+  info.platform_name = "baremetal";
+  const fs::path model_tar = dir_ / "model.tar";
+  info.is_template = !fs::is_regular_file(model_tar);
+  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
+  auto board = make_option("board", "str", nullptr, {"generate_project"},
+                           {"build", "flash", "open_transport"},
+                           "Name of the board (see `utvm boards baremetal`).");
+  try {
+    std::vector<std::string> names;
+    for (const auto& [name, b] : load_boards(dir_ / "boards.json"))
+      names.push_back(name);
+    board.choices = names;
+  } catch (const Error&) {
+    // A broken boards.json is reported by generate_project; the query still answers.
+  }
+  info.project_options = {
+      board,
+      make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
+                  "Size of the device's workspace arena in bytes; defaults to what the model's "
+                  "metadata needs plus alignment slack."),
+      make_option("stack_size_bytes", "int", static_cast<std::uint64_t>(kDefaultStackBytes), {},
+                  {"generate_project"}, "Bytes reserved for the firmware's stack."),
+      make_option("cflags", "str", nullptr, {}, {"generate_project"},
+                  "Extra C compiler flags for the firmware (space separated)."),
+      make_option("verbose", "bool", false, {}, {"build"}, "Run the build with verbose output."),
+      make_option("qemu_channel", "str",
+                  transport::qemu_channel_name(transport::default_qemu_channel()), {},
+                  {"open_transport"},
+                  "How QEMU's UART reaches utvm: stdio (pipes, fastest), tcp-client or "
+                  "tcp-server."),
+  };
+  info.project_options.back().choices =
+      std::vector<std::string>{"stdio", "tcp-client", "tcp-server"};
+  return info;
+}
+
+void BaremetalHandler::generate_project(const fs::path& model_library_format_path,
+                                        const fs::path& /*standalone_crt_dir*/,
+                                        const fs::path& project_dir, const json& options) {
+  auto board_name = str_option(options, "board");
+  if (!board_name) throw api::ServerError("generate_project: option board is required");
+  const Board board = [&] {
+    try {
+      return find_board(dir_ / "boards.json", *board_name);
+    } catch (const Error& e) {
+      throw api::ServerError(e.what());
+    }
+  }();
+  const fs::path mlf_path = fs::absolute(model_library_format_path);
+  const fs::path project = fs::absolute(project_dir);
+  if (fs::exists(project)) {
+    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
+  }
+  if (!fs::is_regular_file(mlf_path)) {
+    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
+  }
+  const auto workspace_option = uint_option(options, "workspace_size_bytes");
+  const std::uint64_t stack = uint_option(options, "stack_size_bytes").value_or(kDefaultStackBytes);
+  const std::string cflags = str_option(options, "cflags").value_or("");
+
+  fs::create_directories(project.parent_path());
+  const fs::path tmp =
+      project.parent_path() /
+      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  try {
+    fs::copy_file(mlf_path, tmp / "model.tar");
+    const auto archive = mlf::Archive::read(tmp / "model.tar");
+    const auto model = mlf::load_model(archive, mlf_path.string());
+    mlf::extract(archive, tmp / "model");
+    if (model.modules.size() != 1) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{} holds {} modules; the baremetal platform runs exactly one",
+                              mlf_path.string(), model.modules.size()));
+    }
+    const mlf::Module& module = model.modules.front();
+    if (module.files.sources.empty()) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{}: module '{}' has no C sources (only object files built for "
+                              "another target?); the baremetal platform compiles C",
+                              mlf_path.string(), module.name));
+    }
+
+    const std::string build_id = fmt::format("{}-{}", module.name, board.name);
+    std::string glue_c;
+    if (module.executor == mlf::Executor::kGraph) {
+      codegen::GraphOptions graph;
+      graph.build_id = build_id;
+      graph.workspace_size_bytes = workspace_option;
+      glue_c = codegen::generate_graph_executor_c(archive, module, graph);
+    } else {
+      codegen::GlueOptions glue;
+      glue.build_id = build_id;
+      glue.workspace_size_bytes = workspace_option;
+      glue_c = codegen::generate_glue_c(module, glue);
+    }
+    write_file(tmp / "src" / "utvm_glue.c", glue_c);
+
+    copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
+    copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+    copy_tree(device_sources_ / "ports" / "cortexm", tmp / "port");
+    for (const char* f : {"boards.json", "CMakeLists.txt", "arm-none-eabi.cmake"}) {
+      fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
+    }
+
+    std::ostringstream pc;
+    pc << "# Written by utvm create-project (baremetal platform).\n"
+       << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
+       << "set(UTVM_STACK_SIZE " << stack << ")\n"
+       << "set(UTVM_EXTRA_CFLAGS " << cmake_quote(cflags) << ")\n"
+       << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
+       << "set(UTVM_MODEL_SOURCES\n";
+    for (const auto& src : module.files.sources) {
+      std::string rel = src;
+      if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
+      pc << "  " << cmake_quote("${CMAKE_CURRENT_LIST_DIR}/model/" + rel) << "\n";
+    }
+    pc << ")\n"
+       << "set(UTVM_MODEL_INCLUDE_DIRS \"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";
+    // cmake_quote escapes '$'; the list-dir references must stay live.
+    std::string project_cmake = pc.str();
+    for (size_t at; (at = project_cmake.find("\\${CMAKE_CURRENT_LIST_DIR}")) != std::string::npos;)
+      project_cmake.erase(at, 1);
+    write_file(tmp / "project.cmake", project_cmake);
+
+    const std::uint64_t arena =
+        workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+    json project_json = {
+        {"platform", "baremetal"},
+        {"board", board.name},
+        {"model", module.name},
+        {"footprint",
+         {{"ram", arena + module.io_size_bytes + stack + kRuntimeRamBytes},
+          {"flash", module.constants_size_bytes}}},
+    };
+    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+
+    write_file(tmp / "launch_microtvm_api_server.sh",
+               "#!/bin/sh\n# Project API server of this utvm baremetal-platform project.\nexec " +
+                   shell_quote(self_executable().string()) + " api-server baremetal \"$@\"\n");
+    fs::permissions(tmp / "launch_microtvm_api_server.sh",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec);
+    fs::rename(tmp, project);
+  } catch (const api::ServerError&) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw api::ServerError(e.what());
+  }
+}
+
+void BaremetalHandler::build(const json& options) {
+  const json project = read_project_json(dir_);
+  const Board board = [&] {
+    try {
+      return find_board(dir_ / "boards.json", project.at("board").get<std::string>());
+    } catch (const std::exception& e) {
+      throw api::ServerError(fmt::format("build: {}", e.what()));
+    }
+  }();
+  const std::string model_name = project.value("model", "model");
+  // Before compiling anything: does the metadata already say it cannot fit?
+  ModelFootprint footprint;
+  footprint.ram = project.at("footprint").value("ram", std::uint64_t{0});
+  footprint.flash = project.at("footprint").value("flash", std::uint64_t{0});
+  try {
+    check_model_fits(footprint, board, model_name);
+  } catch (const Error& e) {
+    throw api::ServerError(fmt::format("build: {}", e.what()));
+  }
+
+  const fs::path build_dir = dir_ / "build";
+  fs::create_directories(build_dir);
+  const fs::path log = build_dir / "build.log";
+  std::error_code ec;
+  fs::remove(log, ec);
+  auto fail = [&](const std::string& step, int status) {
+    std::string out = read_file(log);
+    if (auto overflow = parse_linker_overflow(out)) {
+      bool ram = overflow->region == "RAM";
+      const MemoryRegion& region = ram ? board.ram : board.flash;
+      throw api::ServerError(fmt::format(
+          "build: {}",
+          does_not_fit(fmt::format("firmware for model '{}'", model_name), ram ? "RAM" : "flash",
+                       region.size + overflow->bytes, region.size, board.name)));
+    }
+    throw api::ServerError(fmt::format("build: {} failed ({}); log {}:\n{}", step,
+                                       describe_exit_status(status), log.string(), tail(out)));
+  };
+  if (!fs::exists(build_dir / "build.ninja")) {
+    int rc = run_logged({"cmake", "-S", dir_.string(), "-B", build_dir.string(), "-G", "Ninja"},
+                        dir_, log);
+    if (rc != 0) fail("cmake configure", rc);
+  }
+  std::vector<std::string> argv = {"cmake", "--build", build_dir.string()};
+  if (bool_option(options, "verbose")) argv.push_back("--verbose");
+  int rc = run_logged(argv, dir_, log);
+  if (rc != 0) fail("compiling the firmware", rc);
+
+  const fs::path elf = build_dir / "firmware.elf";
+  const fs::path size_out = build_dir / "firmware.size";
+  fs::remove(size_out, ec);
+  rc = run_logged({"arm-none-eabi-size", "-A", "-d", elf.string()}, dir_, size_out);
+  if (rc != 0) fail("arm-none-eabi-size", rc);
+  MemoryReport report = parse_size_output(read_file(size_out), board);
+  const std::string text = format_memory_report(report);
+  write_file(build_dir / "memory_report.txt", text);
+  write_file(build_dir / "memory_report.json", memory_report_json(report).dump(2) + "\n");
+  std::fputs(text.c_str(), stderr);
+}
+
+void BaremetalHandler::flash(const json& /*options*/) {
+  const json project = read_project_json(dir_);
+  const fs::path elf = dir_ / "build" / "firmware.elf";
+  if (!fs::is_regular_file(elf)) {
+    throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
+  }
+  Board board;
+  try {
+    board = find_board(dir_ / "boards.json", project.at("board").get<std::string>());
+  } catch (const std::exception& e) {
+    throw api::ServerError(fmt::format("flash: {}", e.what()));
+  }
+  if (board.qemu_machine.empty()) {
+    throw api::ServerError(
+        fmt::format("flash: board {} is not emulated; program {} with the board's own tools",
+                    board.name, elf.string()));
+  }
+  // An emulated board's "flash" is the image QEMU will load: check it is an ARM ELF, keep a copy.
+  std::string head = read_file(elf).substr(0, 20);
+  if (head.size() < 20 ||
+      head.compare(0, 4,
+                   "\x7f"
+                   "ELF") != 0 ||
+      static_cast<unsigned char>(head[18]) != 40 /* EM_ARM */) {
+    throw api::ServerError(fmt::format("flash: {} is not an ARM ELF image", elf.string()));
+  }
+  fs::copy_file(elf, dir_ / "build" / "flashed.elf", fs::copy_options::overwrite_existing);
+  json record = {{"image", (dir_ / "build" / "flashed.elf").string()},
+                 {"bytes", fs::file_size(elf)},
+                 {"board", board.name},
+                 {"qemu_machine", board.qemu_machine}};
+  write_file(dir_ / "build" / "flash.json", record.dump(2) + "\n");
+}
+
+api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
+  close_transport();
+  const json project = read_project_json(dir_);
+  const fs::path image = dir_ / "build" / "flashed.elf";
+  if (!fs::is_regular_file(image)) {
+    throw api::ServerError(fmt::format(
+        "open_transport: nothing flashed ({} is missing); run flash first", image.string()));
+  }
+  Board board;
+  try {
+    board = find_board(dir_ / "boards.json", project.at("board").get<std::string>());
+  } catch (const std::exception& e) {
+    throw api::ServerError(fmt::format("open_transport: {}", e.what()));
+  }
+  if (board.qemu_machine.empty()) {
+    throw api::ServerError(fmt::format("open_transport: board {} is not emulated", board.name));
+  }
+  transport::QemuOptions q;
+  q.machine = board.qemu_machine;
+  q.cpu = board.qemu_cpu;
+  q.kernel = image;
+  q.log_file = dir_ / "build" / "qemu.log";
+  if (auto channel = str_option(options, "qemu_channel")) {
+    auto parsed = transport::parse_qemu_channel(*channel);
+    if (!parsed) {
+      throw api::ServerError(fmt::format(
+          "option qemu_channel: '{}' is not one of stdio, tcp-client, tcp-server", *channel));
+    }
+    q.channel = *parsed;
+  }
+  try {
+    qemu_ = std::make_unique<transport::QemuProcess>(q);
+  } catch (const Error& e) {
+    throw api::ServerError(fmt::format("open_transport: {}", e.what()));
+  }
+  return api::TransportTimeouts{0.0, 0.0, 0.0};
+}
+
+void BaremetalHandler::close_transport() {
+  qemu_.reset();
+}
+
+std::vector<std::uint8_t> BaremetalHandler::read_transport(std::size_t n,
+                                                           std::optional<double> timeout_sec) {
+  if (!qemu_) throw api::TransportClosedError();
+  auto deadline =
+      timeout_sec
+          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
+          : Clock::time_point::max();
+  std::vector<std::uint8_t> out(n);
+  try {
+    out.resize(qemu_->read(out, deadline));
+  } catch (const transport::TransportTimeout&) {
+    throw api::IoTimeoutError();
+  } catch (const Error&) {
+    qemu_.reset();
+    throw api::TransportClosedError();
+  }
+  return out;
+}
+
+void BaremetalHandler::write_transport(std::span<const std::uint8_t> data,
+                                       std::optional<double> timeout_sec) {
+  if (!qemu_) throw api::TransportClosedError();
+  auto deadline =
+      timeout_sec
+          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
+          : Clock::time_point::max();
+  try {
+    qemu_->write(data, deadline);
+  } catch (const transport::TransportTimeout&) {
+    throw api::IoTimeoutError();
+  } catch (const Error&) {
+    qemu_.reset();
+    throw api::TransportClosedError();
+  }
+}
+
+}  // namespace utvm::platforms::baremetal

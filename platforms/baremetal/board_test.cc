@@ -1,0 +1,141 @@
+// Board data (the real boards.json and broken ones) and the memory report / fit checks.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "board.h"
+#include "memory_report.h"
+#include "utvm/common/error.h"
+
+namespace utvm::platforms::baremetal {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kBoards = fs::path(UTVM_SOURCE_DIR) / "platforms/baremetal/boards.json";
+
+fs::path write_temp(const std::string& name, const std::string& text) {
+  fs::path p = fs::path(::testing::TempDir()) / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
+  auto boards = load_boards(kBoards);
+  for (const char* name : {"mps2_an385", "mps2_an386", "mps2_an500", "mps2_an521"}) {
+    ASSERT_TRUE(boards.count(name)) << name;
+  }
+  const Board& m3 = boards.at("mps2_an385");
+  EXPECT_EQ(m3.cpu, "cortex-m3");
+  EXPECT_EQ(m3.flash.origin, 0u);
+  EXPECT_EQ(m3.flash.size, 4u << 20);
+  EXPECT_EQ(m3.ram.origin, 0x20000000u);
+  EXPECT_EQ(m3.uart_kind, "cmsdk");
+  EXPECT_EQ(m3.uart_base, 0x40004000u);
+  EXPECT_EQ(m3.qemu_machine, "mps2-an385");
+  EXPECT_EQ(m3.cpu_clock_hz, 25000000u);
+  const Board& m33 = boards.at("mps2_an521");
+  EXPECT_EQ(m33.flash.origin, 0x10000000u);
+  EXPECT_EQ(m33.uart_base, 0x50200000u);
+}
+
+// Every UART kind and timer a board names has its driver in the port: data needs no code change.
+TEST(Boards, EveryBoardHasItsDriversInThePort) {
+  const fs::path port = fs::path(UTVM_SOURCE_DIR) / "device/ports/cortexm";
+  for (const auto& [name, b] : load_boards(kBoards)) {
+    EXPECT_TRUE(fs::exists(port / ("uart_" + b.uart_kind + ".c"))) << name;
+    EXPECT_TRUE(fs::exists(port / ("timer_" + b.timer + ".c"))) << name;
+    EXPECT_FALSE(b.cflags.empty()) << name;
+    EXPECT_GT(b.ram.size, 0u) << name;
+  }
+}
+
+TEST(Boards, UnknownBoardListsTheKnownOnes) {
+  try {
+    find_board(kBoards, "mps2_an999");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kOption);
+    EXPECT_NE(std::string(e.what()).find("mps2_an999"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("mps2_an385"), std::string::npos);
+  }
+}
+
+TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
+  auto p = write_temp("broken_boards.json", R"({"boards": {"b1": {"cpu": "cortex-m3",
+      "cflags": ["-mthumb"], "flash": {"origin": "0x0", "size": "lots"},
+      "ram": {"origin": 0, "size": 1024}, "uart": {"kind": "cmsdk", "base": "0x40004000"},
+      "timer": "systick", "cpu_clock_hz": 1}}})");
+  try {
+    load_boards(p);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    std::string what = e.what();
+    EXPECT_NE(what.find("broken_boards.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("b1"), std::string::npos) << what;
+    EXPECT_NE(what.find("size"), std::string::npos) << what;
+  }
+  EXPECT_THROW(load_boards(write_temp("not_json.json", "{")), Error);
+  EXPECT_THROW(load_boards("/nonexistent/boards.json"), Error);
+}
+
+TEST(MemoryReport, ParsesSizeOutputIntoFlashAndRam) {
+  Board b = find_board(kBoards, "mps2_an385");
+  const std::string out =
+      "firmware.elf  :\n"
+      "section            size        addr\n"
+      ".isr_vector          64           0\n"
+      ".text              5248          64\n"
+      ".ARM.exidx            8        5312\n"
+      ".data                48   536870912\n"
+      ".bss                576   536870960\n"
+      ".stack            16384   536871536\n"
+      ".debug_info       14731           0\n"
+      "Total             69217\n";
+  MemoryReport r = parse_size_output(out, b);
+  EXPECT_EQ(r.text, 64u + 5248u + 8u);
+  EXPECT_EQ(r.data, 48u);
+  EXPECT_EQ(r.bss, 576u);
+  EXPECT_EQ(r.stack, 16384u);
+  EXPECT_EQ(r.flash_used(), 5368u);
+  EXPECT_EQ(r.ram_used(), 48u + 576u + 16384u);
+  EXPECT_EQ(r.ram_size, 4u << 20);
+  std::string text = format_memory_report(r);
+  EXPECT_NE(text.find("5368 B of 4194304 B"), std::string::npos) << text;
+  EXPECT_EQ(memory_report_json(r)["ram_used"], 17008);
+}
+
+TEST(MemoryReport, LinkerOverflowIsFound) {
+  auto o = parse_linker_overflow(
+      "/usr/lib/gcc/arm-none-eabi/12.2.1/../../../arm-none-eabi/bin/ld: firmware.elf section "
+      "`.stack' will not fit in region `RAM'\n"
+      "/usr/lib/.../ld: region `RAM' overflowed by 4210688 bytes\n"
+      "collect2: error: ld returned 1 exit status\n");
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->region, "RAM");
+  EXPECT_EQ(o->bytes, 4210688u);
+  EXPECT_FALSE(parse_linker_overflow("undefined reference to `foo'").has_value());
+}
+
+TEST(MemoryReport, TooBigModelFailsWithNeedsAndHas) {
+  Board b = find_board(kBoards, "mps2_an521");  // 2 MiB of RAM
+  try {
+    check_model_fits({3u << 20, 1000}, b, "big");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBuildFailed);
+    EXPECT_EQ(std::string(e.what()),
+              "model 'big' needs 3072 KiB of RAM, board mps2_an521 has 2048 KiB");
+  }
+  try {
+    check_model_fits({1000, (4u << 20) + 1}, b, "wide");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "model 'wide' needs 4097 KiB of flash, board mps2_an521 has 4096 KiB");
+  }
+  EXPECT_NO_THROW(check_model_fits({1000, 1000}, b, "small"));
+}
+
+}  // namespace
+}  // namespace utvm::platforms::baremetal
