@@ -93,8 +93,9 @@ struct Client::Impl {
   std::optional<LineReader> reader;
   std::int64_t next_id = 1;
   bool closed = false;
-  std::string request;  // reused request buffer
-  std::string line;     // reused reply buffer
+  bool stopped = false;  // the server was reaped (and its group killed)
+  std::string request;   // reused request buffer
+  std::string line;      // reused reply buffer
 
   ~Impl() { shutdown(); }
 
@@ -113,7 +114,8 @@ struct Client::Impl {
   // Closes the connection, gives the server `grace` to exit, then kills its group and reaps.
   void stop_server(std::chrono::milliseconds grace) noexcept {
     close_pipes();
-    if (!proc.valid()) return;
+    if (!proc.valid() || stopped) return;
+    stopped = true;
     try {
       proc.wait_for(grace);
       proc.terminate(std::chrono::milliseconds(200));
