@@ -1,5 +1,6 @@
 #include "c_text.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -44,22 +45,30 @@ std::string c_comment_text(std::string_view text) {
 
 void append_byte_initialiser(std::string& out, const uint8_t* data, size_t size,
                              std::string_view indent) {
+  // Hot path for multi-MB params: size the string once, then fill it through a pointer.
+  // Each line: indent, then "0xAB," per byte separated by single spaces, then '\n'.
   static const char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + size * 6 + (size / 16 + 1) * (indent.size() + 1));
+  const size_t lines = (size + 15) / 16;
+  const size_t extra = size * 5 + (size - std::min<size_t>(size, lines)) + lines * indent.size() +
+                       (lines ? lines : 1);
+  const size_t base = out.size();
+  out.resize(base + extra);
+  char* p = out.data() + base;
   for (size_t i = 0; i < size; ++i) {
     if (i % 16 == 0) {
-      if (i != 0) out += '\n';
-      out += indent;
+      if (i != 0) *p++ = '\n';
+      p = std::copy(indent.begin(), indent.end(), p);
     } else {
-      out += ' ';
+      *p++ = ' ';
     }
-    out += '0';
-    out += 'x';
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 15];
-    out += ',';
+    *p++ = '0';
+    *p++ = 'x';
+    *p++ = kHex[data[i] >> 4];
+    *p++ = kHex[data[i] & 15];
+    *p++ = ',';
   }
-  out += '\n';
+  *p++ = '\n';
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 std::string c_int64_list(const std::vector<int64_t>& values) {

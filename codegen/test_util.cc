@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -55,7 +57,8 @@ fs::path scratch_dir(const std::string& name) {
 
 bool compiles_strict(const std::string& source, std::string* log, const fs::path& extra_include) {
   static int counter = 0;
-  fs::path dir = scratch_dir(fmt::format("strict_{}", counter++));
+  // The pid keeps parallel ctest processes apart.
+  fs::path dir = scratch_dir(fmt::format("strict_{}_{}", ::getpid(), counter++));
   spill(dir / "glue.c", source);
   std::string extra = extra_include.empty() ? "" : fmt::format("-I{}", quote(extra_include));
   bool ok =
