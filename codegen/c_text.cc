@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 
 #include "utvm/common/error.h"
 
@@ -93,10 +94,18 @@ std::optional<mlf::DType> try_parse_dtype(std::string_view text) {
 }
 
 uint64_t shape_bytes(const mlf::DType& d, const std::vector<int64_t>& shape) {
-  uint64_t n = 1;
-  for (int64_t v : shape)
-    n *= v < 0 ? 0 : static_cast<uint64_t>(v);
-  return n * element_bytes(d);
+  uint64_t n = element_bytes(d);
+  bool zero = false;
+  bool overflow = false;
+  for (int64_t v : shape) {
+    if (v <= 0) {
+      zero = true;
+      continue;
+    }
+    overflow = __builtin_mul_overflow(n, static_cast<uint64_t>(v), &n) || overflow;
+  }
+  if (zero) return 0;
+  return overflow ? std::numeric_limits<uint64_t>::max() : n;
 }
 
 bool is_c_identifier(std::string_view s) {

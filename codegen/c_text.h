@@ -35,7 +35,8 @@ std::optional<mlf::DType> try_parse_dtype(std::string_view text);
 inline uint64_t element_bytes(const mlf::DType& d) {
   return ((d.bits + 7u) / 8u) * d.lanes;
 }
-// Bytes of a dense tensor (empty shape = scalar); negative dimensions count as 0.
+// Bytes of a dense tensor (empty shape = scalar); negative dimensions count as 0; saturates at
+// UINT64_MAX on overflow (callers reject anything over 4 GiB).
 uint64_t shape_bytes(const mlf::DType& d, const std::vector<int64_t>& shape);
 
 // True for a valid C identifier.

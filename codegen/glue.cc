@@ -143,6 +143,11 @@ LaidOutTensor lay_out(const GlueTensor& t, const char* role, size_t index) {
     }
     out.shape = {static_cast<int64_t>(t.bytes / elem)};
   }
+  if (out.shape.size() > 32) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("generating glue: {} \"{}\" has {} dimensions (utvm supports up to 32)",
+                            role, t.name, out.shape.size()));
+  }
   if (out.bytes > std::numeric_limits<uint32_t>::max()) {
     throw Error(ExitCode::kBadInput,
                 fmt::format("generating glue: {} \"{}\" is {} bytes; utvm tensors hold at most "

@@ -267,6 +267,10 @@ TEST(GlueErrors, BadModelsAreRejectedWithContext) {
   m = two_in_one_out(EntryKind::kCWrapper, "tvmgen_demo_run");
   m.inputs[0].bytes = 20;
   expect_error(m, "shape {2, 3} of float32 is 24 bytes, but the model says 20");
+  m = two_in_one_out(EntryKind::kCWrapper, "tvmgen_demo_run");
+  m.inputs[0].shape = std::vector<int64_t>{int64_t{1} << 40, int64_t{1} << 40};
+  m.inputs[0].bytes = 0;
+  expect_error(m, "utvm tensors hold at most 4 GiB");
   m = two_in_one_out(EntryKind::kCWrapper, "");
   expect_error(m, "no usable entry point");
   m = two_in_one_out(EntryKind::kCWrapper, "run(); evil");

@@ -23,6 +23,8 @@ namespace {
 
 enum class NodeRole { kInput, kParam, kOp };
 
+constexpr size_t kMaxNdim = 32;
+
 struct Entry {
   mlf::DType dtype;
   uint64_t bytes = 0;
@@ -93,6 +95,10 @@ class Lowering {
         if (!dtype) fail_node(n, fmt::format("unsupported dtype \"{}\"", graph_.dltype[e]));
         for (int64_t d : graph_.shape[e]) {
           if (d < 0) fail_node(n, fmt::format("negative dimension in shape of entry {}", e));
+        }
+        if (graph_.shape[e].size() > kMaxNdim) {
+          fail_node(n, fmt::format("entry {} has {} dimensions (utvm supports up to {})", e,
+                                   graph_.shape[e].size(), kMaxNdim));
         }
         if (graph_.storage_id[e] < 0) {
           fail_node(

@@ -275,6 +275,12 @@ TEST(GraphLoweringErrors, BadStructure) {
   f.graph.dltype[4] = "complex64";
   expect_graph_error(f, "node 4 (\"k_mul\"): unsupported dtype \"complex64\"");
   f = Fixture();
+  f.graph.shape[4] = {1 << 30, 1 << 30, 1 << 30, 16};  // overflows 64 bits
+  expect_graph_error(f, "node 4 (\"k_mul\"): entry 4 is larger than 4 GiB");
+  f = Fixture();
+  f.graph.shape[4] = std::vector<int64_t>(33, 1);
+  expect_graph_error(f, "entry 4 has 33 dimensions");
+  f = Fixture();
   f.graph.heads.push_back({9, 0, 0});
   expect_graph_error(f, "heads[2] refers to node 9 output 0");
   f = Fixture();

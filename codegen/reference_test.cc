@@ -10,6 +10,7 @@
 
 #include "reference.h"
 #include "test_util.h"
+#include "utvm/codegen/executor.h"
 #include "utvm/common/error.h"
 #include "utvm/mlf/dtype.h"
 #include "utvm/npz/npz.h"
@@ -129,6 +130,29 @@ TEST(GraphLowering, MatchesTvmOwnOutputsForSine) {
   std::string log;
   EXPECT_TRUE(utvm::codegen::test::compiles_strict(ref.glue_source(), &log)) << log;
   EXPECT_EQ(ref.glue_source().find("\"nodes\""), std::string::npos);  // no JSON on the device
+}
+
+// conv1d_graph_v5 is an aarch64 LLVM object (parse-only here): lowering must still work from
+// v5 metadata without input names, declaring the kernels and embedding both params.
+TEST(GraphLowering, LowersTheV5Conv1dGraph) {
+  fs::path tar = shared_dir() / "fixtures" / "mlf" / "conv1d_graph_v5.tar";
+  if (!fs::exists(tar)) GTEST_SKIP() << tar << " not available";
+  utvm::mlf::Archive archive = utvm::mlf::Archive::read(tar);
+  utvm::mlf::Model model = utvm::mlf::load_model(archive, tar.string());
+  ASSERT_EQ(model.modules.size(), 1u);
+  utvm::codegen::ExecutorOptions opts;
+  opts.build_id = "conv1d";
+  std::string c = utvm::codegen::generate_executor_c(archive, model.modules[0], opts);
+  EXPECT_NE(c.find("int32_t tvmgen_default_fused_nn_conv1d(void* args"), std::string::npos);
+  EXPECT_NE(c.find("int32_t tvmgen_default_fused_nn_bias_add(void* args"), std::string::npos);
+  EXPECT_NE(c.find("utvm_graph_param0[6336]"), std::string::npos) << c.substr(0, 3000);
+  EXPECT_NE(c.find("[132] UTVM_GLUE_ALIGNED = {  /* p1 */"), std::string::npos);
+  EXPECT_NE(c.find(".name = \"input\", .dtype_code = 2, .dtype_bits = 32, .dtype_lanes = 1, "
+                   ".ndim = 3"),
+            std::string::npos);
+  EXPECT_NE(c.find(".nbytes = 396u"), std::string::npos);  // output (1,33,3) float32
+  std::string log;
+  EXPECT_TRUE(utvm::codegen::test::compiles_strict(c, &log)) << log;
 }
 
 TEST(GraphLowering, SineIsDeterministicAcrossRandomInputs) {

@@ -9,8 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "utvm/codegen/glue.h"
-#include "utvm/codegen/graph.h"
+#include "utvm/codegen/executor.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/dtype.h"
@@ -333,14 +332,9 @@ std::optional<std::string> HostReference::host_incompatibility() const {
 }
 
 std::string HostReference::glue_source() const {
-  if (module_.executor == mlf::Executor::kGraph) {
-    GraphOptions opts;
-    opts.build_id = "host-reference";
-    return generate_graph_executor_c(archive_, module_, opts);
-  }
-  GlueOptions opts;
+  ExecutorOptions opts;
   opts.build_id = "host-reference";
-  return generate_glue_c(module_, opts);
+  return generate_executor_c(archive_, module_, opts);
 }
 
 std::vector<uint64_t> HostReference::input_sizes() const {
