@@ -18,7 +18,6 @@
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
-#include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
 
 namespace utvm::platforms::baremetal {
@@ -152,6 +151,13 @@ std::string tail(const std::string& text, size_t max = 4000) {
   return text.size() > max ? "..." + text.substr(text.size() - max) : text;
 }
 
+// The running utvm executable, which generated projects' launch scripts exec.
+fs::path self_executable() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path("utvm") : exe;
+}
+
 json read_project_json(const fs::path& dir) {
   const fs::path p = dir / "project.json";
   if (!fs::is_regular_file(p)) {
@@ -169,9 +175,6 @@ json read_project_json(const fs::path& dir) {
 
 BaremetalHandler::BaremetalHandler(fs::path dir, fs::path device_sources)
     : dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
-
-BaremetalHandler::BaremetalHandler()
-    : BaremetalHandler(fs::current_path(), data_dir() / "device") {}
 
 BaremetalHandler::~BaremetalHandler() {
   close_transport();

@@ -19,9 +19,9 @@ namespace utvm::platforms::baremetal {
 
 class BaremetalHandler : public project_api::Handler {
  public:
-  // dir: the server's own directory (template or project); device_sources: <datadir>/device.
+  // dir: the server's own directory (template or project, usually the current directory);
+  // device_sources: <datadir>/device (include/, src/, ports/cortexm/).
   BaremetalHandler(std::filesystem::path dir, std::filesystem::path device_sources);
-  BaremetalHandler();
   ~BaremetalHandler() override;
 
   project_api::ServerInfo server_info_query(const std::string& tvm_version) override;
