@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
     }
     return utvm::platforms::run_platform_server(argv[2], argc - 2, argv + 2);
   }
-  CLI::App app{"utvm: take a TVM Model Library Format archive to a microcontroller and run it"};
+  CLI::App app{"utvm: take a TVM Model Library Format archive to a microcontroller and run it",
+               "utvm"};
   app.set_version_flag("--version", std::string("utvm ") + utvm::version());
   app.require_subcommand(0, 1);
   app.fallthrough();

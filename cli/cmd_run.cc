@@ -1,0 +1,305 @@
+// `utvm run PROJECT_DIR`: run the model on a built and flashed project's device, tvmc-compatible
+// (`utvm run --device micro PROJECT_DIR ...` works too).
+//
+// The project's own server is asked to open_transport; utvm's link protocol then runs through
+// write_transport/read_transport: hello (the device describes its inputs and outputs), set input,
+// run N times (timed on the device), get output; then close_transport.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "run_io.h"
+#include "utvm/cli/context.h"
+#include "utvm/cli/project.h"
+#include "utvm/cli/term.h"
+#include "utvm/common/error.h"
+#include "utvm/link/link_client.h"
+#include "utvm/npz/npz.h"
+#include "utvm/project_api/client.h"
+#include "utvm/project_api/errors.h"
+#include "utvm/project_api/options.h"
+#include "utvm/transport/byte_stream.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+using utvm::Error;
+using utvm::ExitCode;
+
+struct RunArgs {
+  std::string project_dir;
+  std::string device = "micro";
+  std::string inputs, outputs;
+  std::string fill_mode = "random";
+  std::uint64_t seed = 0;
+  int print_top = 0;
+  bool print_time = false;
+  unsigned repeat = 1, number = 1;
+  bool json = false;
+  double timeout_sec = 10.0;
+  std::vector<std::string> options;
+  bool list_options = false;
+};
+
+// The link's byte stream, carried by the project server's read_transport/write_transport.
+class ProjectApiStream : public utvm::transport::ByteStream {
+ public:
+  explicit ProjectApiStream(api::Client& client) : client_(client) {}
+
+  void write(std::span<const std::uint8_t> data,
+             std::chrono::steady_clock::time_point deadline) override {
+    client_.write_transport(data, seconds_left(deadline));
+  }
+
+  std::size_t read(std::span<std::uint8_t> buf,
+                   std::chrono::steady_clock::time_point deadline) override {
+    for (;;) {
+      const double left = seconds_left(deadline);
+      std::size_t got = 0;
+      scratch_.clear();  // read_transport_into appends
+      try {
+        got = client_.read_transport_into(buf.size(), left, scratch_);
+      } catch (const api::IoTimeoutError&) {
+        got = 0;
+      }
+      if (got > 0) {
+        std::memcpy(buf.data(), scratch_.data(), got);
+        return got;
+      }
+      if (std::chrono::steady_clock::now() >= deadline)
+        throw utvm::transport::TransportTimeout("timed out waiting for the device");
+    }
+  }
+
+ private:
+  static double seconds_left(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now());
+    return left.count() > 0 ? left.count() : 0.0;
+  }
+
+  api::Client& client_;
+  std::vector<std::uint8_t> scratch_;
+};
+
+std::string shape_json_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// Output values as JSON numbers (doubles for floats, integers otherwise).
+nlohmann::json values_json(const utvm::npz::Array& a) {
+  nlohmann::json values = nlohmann::json::array();
+  const std::uint64_t elem = utvm::npz::dtype_size(a.dtype);
+  const std::size_t n = elem ? a.data.size() / elem : 0;
+  auto each = [&](auto zero) {
+    for (std::size_t i = 0; i < n; ++i) {
+      decltype(zero) v;
+      std::memcpy(&v, a.data.data() + i * sizeof(v), sizeof(v));
+      values.push_back(v);
+    }
+  };
+  if (a.dtype == "float32")
+    each(float{});
+  else if (a.dtype == "float64")
+    each(double{});
+  else if (a.dtype == "int8")
+    each(std::int8_t{});
+  else if (a.dtype == "uint8" || a.dtype == "bool")
+    each(std::uint8_t{});
+  else if (a.dtype == "int16")
+    each(std::int16_t{});
+  else if (a.dtype == "uint16")
+    each(std::uint16_t{});
+  else if (a.dtype == "int32")
+    each(std::int32_t{});
+  else if (a.dtype == "uint32")
+    each(std::uint32_t{});
+  else if (a.dtype == "int64")
+    each(std::int64_t{});
+  else if (a.dtype == "uint64")
+    each(std::uint64_t{});
+  else
+    return nullptr;
+  return values;
+}
+
+// A short, human summary of one output: dtype, shape and the first values.
+std::string output_summary(const std::string& key, const std::string& tensor,
+                           const utvm::npz::Array& a) {
+  nlohmann::json values = values_json(a);
+  std::string head;
+  if (values.is_array()) {
+    const std::size_t show = std::min<std::size_t>(values.size(), 8);
+    for (std::size_t i = 0; i < show; ++i)
+      head += (i ? ", " : "") + values[i].dump();
+    if (values.size() > show) head += ", ...";
+  }
+  return fmt::format("{} ({}): {} {} [{}]\n", key, tensor, a.dtype, shape_json_text(a.shape), head);
+}
+
+void do_run(RunArgs& a) {
+  if (a.device != "micro")
+    throw Error(ExitCode::kUsage,
+                fmt::format("--device {}: utvm runs models on micro devices only; use --device "
+                            "micro (the default)",
+                            a.device));
+  if (a.repeat == 0 || a.number == 0)
+    throw Error(ExitCode::kUsage, "--repeat and --number must be at least 1");
+  if (a.timeout_sec <= 0) throw Error(ExitCode::kUsage, "--timeout must be positive");
+  const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
+  const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
+  const auto project_file = utvm::cli::load_project_file(dir);
+
+  utvm::cli::LaunchedServer server(dir);
+  const api::ServerInfo info = server->server_info_query();
+  if (info.is_template)
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{} is a template, not a generated project (create one with `utvm "
+                            "create-project PROJECT_DIR MLF {}`)",
+                            dir.string(), info.platform_name));
+  if (a.list_options) {
+    std::fputs(api::format_options_help(api::method::kOpenTransport, info.project_options).c_str(),
+               stdout);
+    return;
+  }
+  const api::ValueMode mode = project_file ? project_file->value_mode : api::ValueMode::kTyped;
+  const nlohmann::json options = utvm::cli::merge_method_options(
+      api::method::kOpenTransport, info.project_options, project_file ? &*project_file : nullptr,
+      api::parse_option_tokens(a.options), mode);
+
+  // Read the inputs before touching the device, so a bad file fails fast.
+  std::vector<std::pair<std::string, utvm::npz::Array>> given;
+  if (!a.inputs.empty()) given = utvm::npz::read_npz(a.inputs);
+
+  utvm::cli::StatusLine status(a.json ? utvm::cli::StatusLine::Mode::kSilent
+                                      : utvm::cli::StatusLine::Mode::kAuto);
+  status.update(fmt::format("opening the link to {} ...", dir.string()));
+  server->open_transport(options);
+  ProjectApiStream stream(server.client());
+  utvm::link::LinkConfig link_config;
+  link_config.reply_timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_sec * 1000));
+  utvm::link::LinkClient link(stream, link_config);
+
+  const utvm::link::DeviceInfo device = link.hello();
+  std::vector<utvm::cli::TensorSpec> specs;
+  for (const auto& t : device.inputs)
+    specs.push_back({t.name, t.dtype, t.shape, t.nbytes});
+  const auto inputs = utvm::cli::prepare_inputs(specs, given, a.inputs, fill, a.seed);
+  status.update("sending inputs ...");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& data = inputs[i].data;
+    link.set_input(static_cast<std::uint16_t>(i),
+                   {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  }
+
+  status.update(fmt::format("running {} x {} ...", a.repeat, a.number));
+  std::vector<double> repeat_means;  // seconds, one per repeat (mean over `number` runs)
+  std::vector<std::uint64_t> all_ns;
+  for (unsigned r = 0; r < a.repeat; ++r) {
+    const auto stats = link.run(a.number);
+    repeat_means.push_back(stats.mean_ns() * 1e-9);
+    all_ns.insert(all_ns.end(), stats.run_ns.begin(), stats.run_ns.end());
+  }
+
+  status.update("fetching outputs ...");
+  std::vector<std::pair<std::string, utvm::npz::Array>> outputs;
+  for (std::size_t i = 0; i < device.outputs.size(); ++i) {
+    const auto& t = device.outputs[i];
+    utvm::npz::Array arr;
+    arr.dtype = t.dtype;
+    arr.shape = t.shape;
+    const auto bytes = link.get_output(static_cast<std::uint16_t>(i));
+    arr.data.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    outputs.emplace_back(fmt::format("output_{}", i), std::move(arr));
+  }
+  try {
+    server->close_transport();
+  } catch (const Error&) {
+    // The outputs are already here; a device that will not close cleanly is not worth failing.
+  }
+  status.clear();
+
+  if (!a.outputs.empty()) utvm::npz::write_npz(a.outputs, outputs);
+
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["project_dir"] = dir.string();
+    j["model"] = device.model_name;
+    j["build_id"] = device.build_id;
+    j["inputs"] = nlohmann::json::array();
+    for (const auto& s : specs)
+      j["inputs"].push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+    j["outputs"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      const auto& [key, arr] = outputs[i];
+      j["outputs"].push_back({{"name", key},
+                              {"tensor", device.outputs[i].name},
+                              {"dtype", arr.dtype},
+                              {"shape", arr.shape},
+                              {"values", values_json(arr)}});
+    }
+    j["repeat"] = a.repeat;
+    j["number"] = a.number;
+    j["run_times_ns"] = all_ns;
+    std::fputs((j.dump(2) + "\n").c_str(), stdout);
+    return;
+  }
+
+  if (a.print_top > 0 && !outputs.empty())
+    std::fputs((utvm::cli::format_top(outputs[0].second, a.print_top) + "\n").c_str(), stdout);
+  if (a.print_time) std::fputs(utvm::cli::format_time_summary(repeat_means).c_str(), stdout);
+  if (a.print_top <= 0 && !a.print_time) {
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+      std::fputs(
+          output_summary(outputs[i].first, device.outputs[i].name, outputs[i].second).c_str(),
+          stdout);
+  }
+  if (!a.outputs.empty()) std::fprintf(stderr, "outputs saved to %s\n", a.outputs.c_str());
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run the model on a built and flashed project's device");
+  cmd->add_option("PROJECT_DIR", a->project_dir, "The project directory")->required();
+  cmd->add_option("--device", a->device,
+                  "Accepted for tvmc compatibility; only 'micro' (the default) is meaningful");
+  cmd->add_option("-i,--inputs", a->inputs,
+                  ".npz file whose keys are input names; missing inputs use --fill-mode");
+  cmd->add_option("-o,--outputs", a->outputs,
+                  ".npz file to write the outputs to (keys output_0, output_1, ...)");
+  cmd->add_option("--fill-mode", a->fill_mode, "How to fill inputs not given: zeros|ones|random")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed for --fill-mode random")->capture_default_str();
+  cmd->add_option("--print-top", a->print_top,
+                  "Print the N largest values of output_0 with their indices (tvmc's format)");
+  cmd->add_flag("--print-time", a->print_time,
+                "Print device-measured run times (mean/median/max/min/std over --repeat)");
+  cmd->add_option("--repeat", a->repeat, "How many measurements")->capture_default_str();
+  cmd->add_option("--number", a->number, "Runs per measurement")->capture_default_str();
+  cmd->add_flag("--json", a->json, "Print the outputs and run times as JSON (nothing else)");
+  cmd->add_option("--timeout", a->timeout_sec,
+                  "Seconds to wait for each device reply before retrying")
+      ->capture_default_str();
+  cmd->add_option("--project-option", a->options,
+                  "open_transport options as OPTION=VALUE (see --list-options)")
+      ->type_name("OPTION=VALUE");
+  cmd->add_flag("--list-options", a->list_options,
+                "Show the project's open_transport options and exit");
+  cmd->footer(
+      "Examples:\n"
+      "  utvm run ./proj --fill-mode random --print-top 3\n"
+      "  utvm run ./proj -i in.npz -o out.npz --print-time --repeat 10 --number 100\n"
+      "  utvm run --device micro ./proj -i in.npz   (tvmc style)");
+  cmd->callback([a] { do_run(*a); });
+}

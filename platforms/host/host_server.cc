@@ -1,0 +1,262 @@
+// The `host` platform's Project API server: the model runs as a native POSIX program that talks
+// utvm's link protocol over its stdin/stdout.
+//
+// generate_project lays out PROJECT/{model.tar, model/, src/, runtime/, CMakeLists.txt,
+// launch_microtvm_api_server.sh}; build runs CMake + Ninja in PROJECT/build (incremental);
+// flash checks the build; open_transport starts PROJECT/build/utvm-device with pipes.
+#include "host_server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "project_layout.h"
+#include "utvm/common/error.h"
+#include "utvm/common/subprocess.h"
+#include "utvm/platforms/platforms.h"
+#include "utvm/project_api/errors.h"
+
+namespace utvm::platforms::host {
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kDeviceProgram = "utvm-device";
+
+api::ProjectOption make_option(std::string name, std::string type, json default_value,
+                               std::vector<std::string> required, std::vector<std::string> optional,
+                               std::string help) {
+  api::ProjectOption o;
+  o.name = std::move(name);
+  o.type = std::move(type);
+  o.default_value = std::move(default_value);
+  if (!required.empty()) o.required = std::move(required);
+  if (!optional.empty()) o.optional = std::move(optional);
+  o.help = std::move(help);
+  return o;
+}
+
+// Reads a bool option that may arrive typed (true) or as tvmc's strings ("true"/"false").
+bool bool_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == "true") return true;
+    if (s == "false" || s.empty()) return false;
+  }
+  if (it->is_number_integer()) return it->get<long long>() != 0;
+  throw api::ServerError(fmt::format("option {}: want true or false, got {}", name, it->dump()));
+}
+
+// Reads an optional non-negative integer option (typed or as a decimal string).
+std::optional<std::uint64_t> uint_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer() && it->get<long long>() >= 0) return it->get<long long>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    std::uint64_t v = 0;
+    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) {
+      v = std::stoull(s);
+      return v;
+    }
+  }
+  throw api::ServerError(
+      fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
+}
+
+int run_tool(const std::vector<std::string>& argv, const fs::path& cwd) {
+  SpawnOptions spec;
+  spec.argv = argv;
+  spec.cwd = cwd;
+  spec.new_process_group = false;  // Ctrl-C reaches the build tools with the server
+  auto proc = Process::spawn(spec);
+  return proc.wait();
+}
+
+}  // namespace
+
+HostHandler::HostHandler() : dir_(fs::current_path()) {}
+
+HostHandler::~HostHandler() {
+  stop_device();
+}
+
+api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*/) {
+  api::ServerInfo info;
+  info.platform_name = "host";
+  const fs::path model_tar = dir_ / "model.tar";
+  info.is_template = !fs::is_regular_file(model_tar);
+  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
+  info.project_options = {
+      make_option("verbose", "bool", false, {}, {"build"}, "Run the build with verbose output."),
+      make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
+                  "Size of the device's workspace arena in bytes; defaults to what the model's "
+                  "metadata needs plus alignment slack."),
+      make_option("cflags", "str", nullptr, {}, {"generate_project"},
+                  "Extra C compiler flags for the device program (space separated)."),
+  };
+  return info;
+}
+
+void HostHandler::generate_project(const fs::path& model_library_format_path,
+                                   const fs::path& /*standalone_crt_dir*/,
+                                   const fs::path& project_dir, const json& options) {
+  ProjectLayoutRequest req;
+  req.mlf_path = fs::absolute(model_library_format_path);
+  req.project_dir = fs::absolute(project_dir);
+  req.workspace_size_bytes = uint_option(options, "workspace_size_bytes");
+  if (auto it = options.find("cflags"); it != options.end() && it->is_string())
+    req.extra_cflags = it->get<std::string>();
+  req.utvm_executable = self_executable();
+  req.device_sources = data_dir() / "device";
+  try {
+    generate_host_project(req);
+  } catch (const Error& e) {
+    throw api::ServerError(e.what());
+  }
+}
+
+void HostHandler::build(const json& options) {
+  if (!fs::is_regular_file(dir_ / "model.tar"))
+    throw api::ServerError(fmt::format("{} is a template, not a generated project", dir_.string()));
+  const bool verbose = bool_option(options, "verbose");
+  const fs::path build_dir = dir_ / "build";
+  if (!fs::exists(build_dir / "build.ninja")) {
+    int rc = run_tool({"cmake", "-S", dir_.string(), "-B", build_dir.string(), "-G", "Ninja",
+                       "-DCMAKE_BUILD_TYPE=Release"},
+                      dir_);
+    if (rc != 0)
+      throw api::ServerError(fmt::format("build: cmake configure of {} failed ({})", dir_.string(),
+                                         describe_exit_status(rc)));
+  }
+  std::vector<std::string> argv = {"cmake", "--build", build_dir.string()};
+  if (verbose) argv.push_back("--verbose");
+  int rc = run_tool(argv, dir_);
+  if (rc != 0)
+    throw api::ServerError(
+        fmt::format("build: compiling {} failed ({})", dir_.string(), describe_exit_status(rc)));
+}
+
+void HostHandler::flash(const json& /*options*/) {
+  const fs::path program = dir_ / "build" / kDeviceProgram;
+  if (!fs::is_regular_file(program))
+    throw api::ServerError(
+        fmt::format("flash: no build found ({} is missing); run build first", program.string()));
+}
+
+api::TransportTimeouts HostHandler::open_transport(const json& /*options*/) {
+  stop_device();
+  const fs::path program = dir_ / "build" / kDeviceProgram;
+  if (!fs::is_regular_file(program))
+    throw api::ServerError(
+        fmt::format("open_transport: no device program at {}; run build first", program.string()));
+  int to_dev[2], from_dev[2];
+  if (pipe2(to_dev, O_CLOEXEC) != 0) throw api::ServerError("open_transport: pipe failed");
+  if (pipe2(from_dev, O_CLOEXEC) != 0) {
+    close(to_dev[0]);
+    close(to_dev[1]);
+    throw api::ServerError("open_transport: pipe failed");
+  }
+  SpawnOptions spec;
+  spec.argv = {program.string()};
+  spec.cwd = dir_;
+  spec.stdin_fd = to_dev[0];
+  spec.stdout_fd = from_dev[1];
+  try {
+    device_.emplace(Process::spawn(spec));
+  } catch (...) {
+    for (int fd : {to_dev[0], to_dev[1], from_dev[0], from_dev[1]})
+      close(fd);
+    throw;
+  }
+  close(to_dev[0]);
+  close(from_dev[1]);
+  to_device_ = to_dev[1];
+  from_device_ = from_dev[0];
+  return api::TransportTimeouts{0.0, 0.0, 0.0};
+}
+
+void HostHandler::close_transport() {
+  stop_device();
+}
+
+void HostHandler::stop_device() {
+  if (to_device_ >= 0) close(to_device_);
+  if (from_device_ >= 0) close(from_device_);
+  to_device_ = from_device_ = -1;
+  if (device_) {
+    device_->terminate(std::chrono::milliseconds(200));
+    device_.reset();
+  }
+}
+
+std::vector<std::uint8_t> HostHandler::read_transport(std::size_t n,
+                                                      std::optional<double> timeout_sec) {
+  if (from_device_ < 0) throw api::TransportClosedError();
+  std::vector<std::uint8_t> out(n);
+  for (;;) {
+    pollfd p{from_device_, POLLIN, 0};
+    int timeout_ms = timeout_sec ? static_cast<int>(*timeout_sec * 1000.0) : -1;
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw api::TransportClosedError();
+    if (r == 0) throw api::IoTimeoutError();
+    ssize_t got = read(from_device_, out.data(), n);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got <= 0) {
+      stop_device();
+      throw api::TransportClosedError();
+    }
+    out.resize(static_cast<std::size_t>(got));
+    return out;
+  }
+}
+
+void HostHandler::write_transport(std::span<const std::uint8_t> data,
+                                  std::optional<double> timeout_sec) {
+  if (to_device_ < 0) throw api::TransportClosedError();
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(timeout_sec ? int64_t(*timeout_sec * 1000) : 0);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    int timeout_ms = -1;
+    if (timeout_sec) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
+      timeout_ms = left > 0 ? static_cast<int>(left) : 0;
+    }
+    pollfd p{to_device_, POLLOUT, 0};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) throw api::IoTimeoutError();
+    if (r < 0 || (p.revents & (POLLERR | POLLHUP))) {
+      stop_device();
+      throw api::TransportClosedError();
+    }
+    ssize_t put = write(to_device_, data.data() + done, data.size() - done);
+    if (put < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (put < 0) {
+      stop_device();
+      throw api::TransportClosedError();
+    }
+    done += static_cast<std::size_t>(put);
+  }
+}
+
+}  // namespace utvm::platforms::host

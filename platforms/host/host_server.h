@@ -1,0 +1,40 @@
+// The `host` platform's Project API handler (see host_server.cc).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "utvm/common/subprocess.h"
+#include "utvm/project_api/server.h"
+
+namespace utvm::platforms::host {
+
+class HostHandler : public project_api::Handler {
+ public:
+  HostHandler();
+  ~HostHandler() override;
+
+  project_api::ServerInfo server_info_query(const std::string& tvm_version) override;
+  void generate_project(const std::filesystem::path& model_library_format_path,
+                        const std::filesystem::path& standalone_crt_dir,
+                        const std::filesystem::path& project_dir,
+                        const nlohmann::json& options) override;
+  void build(const nlohmann::json& options) override;
+  void flash(const nlohmann::json& options) override;
+  project_api::TransportTimeouts open_transport(const nlohmann::json& options) override;
+  void close_transport() override;
+  std::vector<std::uint8_t> read_transport(std::size_t n,
+                                           std::optional<double> timeout_sec) override;
+  void write_transport(std::span<const std::uint8_t> data,
+                       std::optional<double> timeout_sec) override;
+
+ private:
+  void stop_device();
+
+  std::filesystem::path dir_;  // the server's own directory (template or project)
+  std::optional<Process> device_;
+  int to_device_ = -1;
+  int from_device_ = -1;
+};
+
+}  // namespace utvm::platforms::host

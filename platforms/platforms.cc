@@ -1,0 +1,42 @@
+#include "utvm/platforms/platforms.h"
+
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <cstdio>
+#include <string>
+
+#include "baremetal/baremetal_server.h"
+#include "host/host_server.h"
+#include "utvm/project_api/server.h"
+
+namespace utvm::platforms {
+namespace fs = std::filesystem;
+
+fs::path self_executable() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return fs::path("utvm");
+  return exe;
+}
+
+fs::path data_dir() {
+  if (const char* env = std::getenv("UTVM_DATA_DIR"); env && *env) return fs::path(env);
+  return (self_executable().parent_path().parent_path() / "share" / "utvm").lexically_normal();
+}
+
+int run_platform_server(std::string_view platform, int argc, char** argv) {
+  if (platform == "host") {
+    host::HostHandler handler;
+    return project_api::serve(handler, argc, argv);
+  }
+  if (platform == "baremetal") {
+    baremetal::BaremetalHandler handler(fs::current_path(), data_dir() / "device");
+    return project_api::serve(handler, argc, argv);
+  }
+  std::fprintf(stderr, "utvm api-server: unknown platform '%.*s' (built-in: host, baremetal)\n",
+               static_cast<int>(platform.size()), platform.data());
+  return 2;
+}
+
+}  // namespace utvm::platforms
