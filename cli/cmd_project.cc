@@ -194,12 +194,22 @@ void do_create(Args a) {
     pf.mlf_path = mlf;
     pf.mlf_sha256 = utvm::cli::sha256_file(mlf);
     pf.value_mode = mode;
-    for (const auto& [name, value] : options.items()) {
+    auto persist = [&](const std::string& name) {
+      for (const auto& o : pf.options) {
+        if (o.name == name) return;
+      }
       bool from_user = false;
       for (const auto& kv : given)
         from_user = from_user || kv.first == name;
-      pf.options.push_back({name, value, from_user ? "command line" : "default"});
+      pf.options.push_back({name, options[name], from_user ? "command line" : "default"});
+    };
+    for (const auto& kv : given)
+      persist(kv.first);  // the user's, in their order
+    for (const auto& o : info.project_options) {
+      if (options.contains(o.name)) persist(o.name);  // then the rest, advertised order
     }
+    for (const auto& item : options.items())
+      persist(item.key());
     tmpl->generate_project(mlf, utvm::cli::device_sources_dir(), project_dir, options);
   }
   if (!fs::is_directory(project_dir, ec)) {
@@ -354,7 +364,7 @@ void do_list_options(const Args& a) {
   for (std::string_view m : api::kOptionMethods) {
     std::string text = api::format_options_help(m, info.project_options);
     if (text.empty()) continue;
-    std::fputs(fmt::format("{}{}:\n", first ? "" : "\n", m).c_str(), stdout);
+    std::fputs(fmt::format("{}:\n", m).c_str(), stdout);
     std::fputs(text.c_str(), stdout);
     first = false;
   }
@@ -465,11 +475,12 @@ void register_micro_command(CLI::App& app) {
   auto* micro = app.add_subcommand("micro", "tvmc compatibility: micro create-project|build|flash");
   micro->require_subcommand(1);
   micro->footer(
-      "Examples (same arguments as `tvmc micro`):\n"
+      "Examples:\n"
       "  utvm micro create-project ./proj model.tar host\n"
       "  utvm micro build ./proj host\n"
       "  utvm micro flash ./proj template --template-dir ./my_template\n"
-      "Unlike tvmc, options given to create-project are remembered.");
+      "Arguments as in `tvmc micro`; unlike tvmc, options given to create-project are\n"
+      "remembered in PROJECT_DIR/utvm-project.json.");
   add_create(micro, std::make_shared<Args>(), true);
   add_step(micro, std::make_shared<Args>(), true, api::method::kBuild);
   add_step(micro, std::make_shared<Args>(), true, api::method::kFlash);
