@@ -286,6 +286,13 @@ DeviceInfo LinkClient::hello() {
       }
       t.name = r.str();
       r.done();
+      constexpr std::uint32_t kMaxTensorBytes = 256u << 20;
+      if (t.nbytes > kMaxTensorBytes) {
+        throw Error(ExitCode::kTransport,
+                    fmt::format("link: the device describes {} '{}' as {} bytes; utvm refuses "
+                                "tensors over {} bytes (a damaged or foreign firmware?)",
+                                dir == 0 ? "input" : "output", t.name, t.nbytes, kMaxTensorBytes));
+      }
       t.dtype = dtype_name(t.dtype_code, t.dtype_bits, t.dtype_lanes);
     }
   }
