@@ -13,6 +13,7 @@ PACKAGES=(
   # tests, benchmarks, fuzzing, formatting
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev python3
+  hyperfine  # end-to-end CLI timings in docs/performance.md
   # baremetal platform: Cortex-M cross compiler, C library, emulator
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )
