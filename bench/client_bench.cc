@@ -1,7 +1,7 @@
 // Project API client benchmarks against the C++ example server (a loopback "device"):
 //   BM_SpawnAndQuery        launch the template's server, server_info_query, shutdown
 //   BM_TransportThroughput  write_transport + read_transport of 64 KiB (payload bytes/s)
-//   BM_RoundTrip            one small write_transport + read_transport pair (latency)
+//   BM_ClientRoundTrip      one small write_transport + read_transport pair (latency)
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -65,9 +65,9 @@ void BM_TransportThroughput(benchmark::State& state) {
 // Real time: the work happens in two processes, so the client's CPU time alone means little.
 BENCHMARK(BM_TransportThroughput)->Arg(64 << 10)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-void BM_RoundTrip(benchmark::State& state) {
+void BM_ClientRoundTrip(benchmark::State& state) {
   loopback(state, static_cast<std::size_t>(state.range(0)));
 }
-BENCHMARK(BM_RoundTrip)->Arg(16)->Arg(1024)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ClientRoundTrip)->Arg(16)->Arg(1024)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
