@@ -325,6 +325,34 @@ TEST(Subprocess, DestructorReapsARunningChild) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+TEST(Subprocess, ExtraEnvPathIsUsedForLookupAndStderrRedirects) {
+  auto dir = temp_dir("pathlookup");
+  auto tool = dir / "utvm-test-tool";
+  std::ofstream(tool) << "#!/bin/sh\necho found-me >&2\n";
+  ::chmod(tool.c_str(), 0755);
+  Pipe err;
+  SpawnOptions opts;
+  opts.argv = {"utvm-test-tool"};
+  opts.extra_env = {{"PATH", dir.string() + ":/usr/bin:/bin"}};
+  opts.stderr_fd = err.w;
+  Process p = Process::spawn(opts);
+  EXPECT_EQ(err.read_all(), "found-me\n");
+  EXPECT_EQ(p.wait(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Subprocess, SameProcessGroupWhenAsked) {
+  SpawnOptions opts;
+  opts.argv = {"sleep", "1000"};
+  opts.new_process_group = false;
+  Process p = Process::spawn(opts);
+  EXPECT_EQ(::getpgid(p.pid()), ::getpgrp());
+  EXPECT_EQ(describe_exit_status(p.terminate(1000ms)), "killed by signal 15 (SIGTERM)");
+  opts.new_process_group = true;
+  Process q = Process::spawn(opts);
+  EXPECT_EQ(::getpgid(q.pid()), q.pid());
+}
+
 TEST(Subprocess, DescribeExitStatus) {
   EXPECT_EQ(describe_exit_status(0), "exited with 0");
   EXPECT_EQ(describe_exit_status(1 << 8), "exited with 1");

@@ -511,5 +511,55 @@ TEST_F(ExampleServerTest, QueryAndTransportLoopback) {
   EXPECT_EQ(*c.server_exit_status(), 0);
 }
 
+TEST_F(ExampleServerTest, GenerateBuildFlashWithResolvedOptions) {
+  auto root = fs::temp_directory_path() / ("utvm_client_example_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  auto mlf = root / "model.tar";
+  std::ofstream(mlf) << "placeholder archive";
+  auto project = root / "project";
+  {
+    Client t = Client::launch(kExampleTemplate);
+    auto info = t.server_info_query();
+    ASSERT_TRUE(info.is_template);
+    // The help text the CLI would print for this template.
+    EXPECT_THAT(format_options_help("generate_project", info.project_options),
+                HasSubstr("project_type={host_driven, aot_standalone_demo}\n"
+                          "  type of project to generate. (required)"));
+    EXPECT_THROW(resolve_options("generate_project", info.project_options, {}), Error);
+    t.generate_project(mlf, root / "crt", project,
+                       resolve_options("generate_project", info.project_options,
+                                       parse_option_tokens({"project_type=host_driven"})));
+  }
+  Client c = Client::launch(project);
+  auto info = c.server_info_query();
+  EXPECT_FALSE(info.is_template);
+  c.build(resolve_options("build", info.project_options, {{"verbose", "true"}}));
+  c.flash(resolve_options("flash", info.project_options, {}));
+  std::string log = read_file(project / "build" / "calls.log");
+  EXPECT_THAT(log, HasSubstr("\"verbose\":true"));
+  EXPECT_THAT(log, HasSubstr("\"workspace_size_bytes\":2097152"));  // default filled in
+  // A build failure is a ServerError with the build exit code and full context.
+  try {
+    c.build(resolve_options("build", info.project_options, {{"fail_method", "build"}}));
+    FAIL() << "expected ServerError";
+  } catch (const ServerError& e) {
+    EXPECT_EQ(exit_code(e), ExitCode::kBuildFailed);
+    EXPECT_THAT(e.what(),
+                HasSubstr("calling method build on the Project API server in " + project.string() +
+                          ": JSON-RPC error # -32000: build failed "
+                          "as requested by option fail_method"));
+  }
+  // Partial reads are reassembled by the caller.
+  c.open_transport(
+      resolve_options("open_transport", info.project_options, {{"read_chunk_size", "1000"}}));
+  std::vector<std::uint8_t> data(5000, 0x5a);
+  c.write_transport(data, std::nullopt);
+  EXPECT_EQ(c.read_transport(5000, 1.0).size(), 1000u);
+  c.close_transport();
+  c.shutdown();
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace utvm::project_api
