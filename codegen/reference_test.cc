@@ -107,6 +107,27 @@ TEST(GlueVsDirect, LetscopeNeedsArmOnThisHost) {
 #endif
 }
 
+// letscope's kernels use Arm ACLE intrinsics; with the harness's portable emulation it runs on
+// x86 too: glue and direct must agree bit for bit, and the archive's own sample
+// (samples/dummy_input.h -> samples/expected_output.h) must come out.
+TEST(GlueVsDirect, LetscopeWithArmAcleEmulation) {
+  fs::path archive = shared_dir() / "fixtures" / "mlf" / "letscope_int8_v7.tar";
+  if (!fs::exists(archive)) GTEST_SKIP() << archive << " not available (no shared fixtures)";
+  HostReference ref(archive, work_dir("letscope_emulated"), UTVM_SOURCE_DIR);
+  ref.emulate_arm_acle();
+  ASSERT_FALSE(ref.host_incompatibility().has_value());
+  const std::string sample_in = {36, 42, 15, 38, 64};
+  Tensors direct = ref.run_direct({sample_in});
+  Tensors glue = ref.run_glue({sample_in});
+  ASSERT_EQ(direct.size(), 1u);
+  EXPECT_EQ(direct, glue);
+  EXPECT_EQ(direct[0], std::string(1, static_cast<char>(72)));
+  for (uint32_t seed : {11u, 12u}) {
+    Tensors inputs = random_inputs(ref, seed);
+    EXPECT_EQ(ref.run_direct(inputs), ref.run_glue(inputs)) << "seed " << seed;
+  }
+}
+
 TEST(GraphLowering, MatchesTvmOwnOutputsForSine) {
   fs::path dir = shared_dir() / "fixtures" / "tvm016";
   if (!fs::exists(dir / "sine_graph.tar")) GTEST_SKIP() << dir << " not available";

@@ -41,6 +41,12 @@ class HostReference {
   // or nullopt when it can.
   std::optional<std::string> host_incompatibility() const;
 
+  // Compiles both programs with a portable C emulation of the Arm ACLE intrinsics TVM's
+  // Cortex-M schedules use (__sxtb16, __smlad, __ror, __pkhbt, __pkhtb) in place of
+  // <arm_acle.h>, so Arm-scheduled models (letscope) also run on an x86 host. Call before the
+  // first run.
+  void emulate_arm_acle();
+
   // The C file run_glue() compiles: AOT glue or the lowered graph executor.
   std::string glue_source() const;
 
@@ -63,6 +69,7 @@ class HostReference {
   std::filesystem::path work_dir_, model_dir_, source_dir_;
   std::optional<std::filesystem::path> direct_exe_, glue_exe_;
   std::vector<uint64_t> in_sizes_, out_sizes_;
+  std::optional<std::filesystem::path> stub_include_;
 };
 
 }  // namespace utvm::codegen::testing
