@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "reference.h"
@@ -106,6 +107,33 @@ TEST(GlueVsDirect, LetscopeNeedsArmOnThisHost) {
   GTEST_SKIP() << "letscope: " << *why << " (it runs on Cortex-M later)";
 #endif
 }
+
+// The generated glue and the model's own C compile for the Cortex-M target (letscope with the
+// real <arm_acle.h> of the Arm toolchain).
+class CortexM : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CortexM, GlueAndModelCrossCompile) {
+  fs::path archive = shared_dir() / "fixtures" / GetParam();
+  if (!fs::exists(archive)) GTEST_SKIP() << archive << " not available (no shared fixtures)";
+  std::string name = fs::path(GetParam()).stem().string();
+  fs::path dir = work_dir("cortexm_" + name);
+  HostReference ref(archive, dir / "ref", UTVM_SOURCE_DIR);
+  std::ofstream(dir / "utvm_model.c") << ref.glue_source();
+  std::vector<fs::path> sources = {dir / "utvm_model.c",
+                                   fs::path(UTVM_SOURCE_DIR) / "device/src/workspace.c"};
+  for (const std::string& s : ref.module().files.sources)
+    sources.push_back(ref.model_dir() / s);
+  std::string log;
+  auto ok = utvm::codegen::test::cross_compiles_cortex_m(
+      sources, {ref.model_dir() / "codegen/host/include"}, dir, &log);
+  if (!ok) GTEST_SKIP() << "arm-none-eabi-gcc not installed";
+  EXPECT_TRUE(*ok) << log;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, CortexM,
+                         ::testing::Values("mlf/sine_aot_v5.tar", "mlf/yes_no_v5.tar",
+                                           "mlf/match_cpuonly_v7.tar", "mlf/letscope_int8_v7.tar",
+                                           "tvm016/sine_graph.tar"));
 
 // letscope's kernels use Arm ACLE intrinsics; with the harness's portable emulation it runs on
 // x86 too: glue and direct must agree bit for bit, and the archive's own sample

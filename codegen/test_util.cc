@@ -90,4 +90,28 @@ bool compile_and_run(const fs::path& dir,
   return ok;
 }
 
+std::optional<bool> cross_compiles_cortex_m(const std::vector<fs::path>& sources,
+                                            const std::vector<fs::path>& include_dirs,
+                                            const fs::path& work_dir, std::string* log) {
+  if (std::system("command -v arm-none-eabi-gcc > /dev/null 2>&1") != 0) return std::nullopt;
+  fs::create_directories(work_dir / "dlpack" / "dlpack");
+  fs::copy_file("/usr/include/dlpack/dlpack.h", work_dir / "dlpack" / "dlpack" / "dlpack.h",
+                fs::copy_options::overwrite_existing);
+  std::string flags = fmt::format(
+      "arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16 -O1 -std=gnu99 "
+      "{} -I{}",
+      device_include(), quote(work_dir / "dlpack"));
+  for (const fs::path& dir : include_dirs)
+    flags += fmt::format(" -I{}", quote(dir));
+  bool ok = true;
+  std::string all_logs;
+  for (size_t i = 0; i < sources.size() && ok; ++i) {
+    fs::path obj = work_dir / fmt::format("cross_{}.o", i);
+    ok = shell(fmt::format("{} -c {} -o {}", flags, quote(sources[i]), quote(obj)),
+               work_dir / "cross.txt");
+    all_logs += slurp(work_dir / "cross.txt");
+  }
+  if (log) *log = all_logs;
+  return ok;
+}
 }  // namespace utvm::codegen::test

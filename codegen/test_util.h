@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,5 +24,13 @@ bool compiles_strict(const std::string& source, std::string* log,
 bool compile_and_run(const std::filesystem::path& dir,
                      const std::vector<std::pair<std::string, std::string>>& files,
                      std::string* output);
+
+// Compiles (-c, no link) `sources` for a Cortex-M7 with arm-none-eabi-gcc against device/include
+// plus `include_dirs` (dlpack.h is provided from the host's copy). Returns nullopt when the
+// cross compiler is missing, else success; `log` gets the compiler output.
+std::optional<bool> cross_compiles_cortex_m(const std::vector<std::filesystem::path>& sources,
+                                            const std::vector<std::filesystem::path>& include_dirs,
+                                            const std::filesystem::path& work_dir,
+                                            std::string* log);
 
 }  // namespace utvm::codegen::test
