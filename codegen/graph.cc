@@ -83,6 +83,18 @@ class Lowering {
       if (graph_.node_row_ptr[i + 1] < graph_.node_row_ptr[i]) fail("node_row_ptr decreases");
     }
     const size_t n_entries = graph_.node_row_ptr.back();
+    if (!graph_.device_index.empty()) {
+      if (graph_.device_index.size() != n_entries) {
+        fail(fmt::format("attrs: device_index has {} items for {} entries",
+                         graph_.device_index.size(), n_entries));
+      }
+      for (size_t e = 0; e < n_entries; ++e) {
+        if (graph_.device_index[e] != 1) {  // kDLCPU
+          fail(fmt::format("entry {} is placed on device type {}; utvm runs graphs on the CPU only",
+                           e, graph_.device_index[e]));
+        }
+      }
+    }
     if (graph_.storage_id.size() != n_entries || graph_.shape.size() != n_entries ||
         graph_.dltype.size() != n_entries) {
       fail(fmt::format("attrs: {} entries, but storage_id/shape/dltype have {}/{}/{}", n_entries,
@@ -158,7 +170,6 @@ class Lowering {
                                    node.name));
         } else {
           roles_[n] = NodeRole::kInput;
-          input_nodes_.push_back(n);
         }
       } else if (node.op == "tvm_op") {
         roles_[n] = NodeRole::kOp;
@@ -167,6 +178,17 @@ class Lowering {
         fail_node(n,
                   fmt::format("unknown op kind \"{}\" (expected \"null\" or \"tvm_op\")", node.op));
       }
+    }
+    // Positional input order is arg_nodes' order (TVM's GetInputIndex); null nodes missing from
+    // arg_nodes (not written by TVM) follow in node order.
+    std::set<uint32_t> placed;
+    for (uint32_t n : graph_.arg_nodes) {
+      if (n >= graph_.nodes.size())
+        fail(fmt::format("arg_nodes lists node {}, which does not exist", n));
+      if (roles_[n] == NodeRole::kInput && placed.insert(n).second) input_nodes_.push_back(n);
+    }
+    for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
+      if (roles_[n] == NodeRole::kInput && placed.insert(n).second) input_nodes_.push_back(n);
     }
     if (!declared_inputs.empty()) {
       // Every declared input must be a graph node, with matching dtype and size.

@@ -191,6 +191,25 @@ TEST(GraphLowering, StoragePlanParamsInPlaceOrCopiedAndFlattenedShapes) {
   EXPECT_EQ(c, Fixture().lower());  // deterministic
 }
 
+TEST(GraphLowering, InputsFollowArgNodesOrder) {
+  Fixture f;
+  // A second input, placed after the first op but listed first in arg_nodes.
+  f.graph.nodes.push_back(null_node("z"));
+  f.graph.node_row_ptr.push_back(7);
+  f.graph.storage_id.push_back(9);
+  f.graph.shape.push_back({4});
+  f.graph.dltype.push_back("int8");
+  f.graph.arg_nodes = {6, 0, 1, 3};
+  f.module.inputs.push_back({"z", "z", "int8", std::nullopt, 4});
+  std::string c = f.lower();
+  size_t z = c.find(".name = \"z\"");
+  size_t x = c.find(".name = \"x\"");
+  ASSERT_NE(z, std::string::npos);
+  ASSERT_NE(x, std::string::npos);
+  EXPECT_LT(z, x);
+  EXPECT_THAT(c, HasSubstr(".num_inputs = 2,"));
+}
+
 TEST(GraphLowering, CompilesAsStrictC99) {
   std::string log;
   EXPECT_TRUE(compiles_strict(Fixture().lower(), &log)) << log;
@@ -280,6 +299,12 @@ TEST(GraphLoweringErrors, BadStructure) {
   f = Fixture();
   f.graph.shape[4] = std::vector<int64_t>(33, 1);
   expect_graph_error(f, "entry 4 has 33 dimensions");
+  f = Fixture();
+  f.graph.device_index = {1, 1, 1, 1, 2, 1};
+  expect_graph_error(f, "entry 4 is placed on device type 2");
+  f = Fixture();
+  f.graph.arg_nodes.push_back(17);
+  expect_graph_error(f, "arg_nodes lists node 17");
   f = Fixture();
   f.graph.heads.push_back({9, 0, 0});
   expect_graph_error(f, "heads[2] refers to node 9 output 0");
