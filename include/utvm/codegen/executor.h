@@ -17,8 +17,8 @@ struct ExecutorOptions {
   std::optional<uint64_t> workspace_size_bytes;  // arena size; default: workspace + slack
 };
 
-// Suggested file name for the generated source in a project ("utvm_model.c").
-inline constexpr const char* kExecutorFileName = "utvm_model.c";
+// File name of the generated source in a project (docs/architecture.md: src/utvm_glue.c).
+inline constexpr const char* kExecutorFileName = "utvm_glue.c";
 
 // Throws utvm::Error(kBadInput) with the archive/member/node in the message when the module
 // cannot be described (see generate_glue_c and generate_graph_executor_c).
