@@ -277,10 +277,16 @@ std::string format_top(const npz::Array& output, int n) {
 }
 
 std::string format_time_summary(const std::vector<double>& seconds) {
+  if (seconds.empty()) return "Execution time summary: no runs\n";
+  // tvmc's table is in ms; models on a microcontroller often run in microseconds, where ms with
+  // a few decimals would read 0.0000, so small times switch the unit to us.
+  const double mean_s = std::accumulate(seconds.begin(), seconds.end(), 0.0) / seconds.size();
+  const bool micro = mean_s < 1e-3;
+  const double scale = micro ? 1e6 : 1e3;
+  const char* unit = micro ? "us" : "ms";
   std::vector<double> ms;
   for (double s : seconds)
-    ms.push_back(s * 1000.0);
-  if (ms.empty()) return "Execution time summary: no runs\n";
+    ms.push_back(s * scale);
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size();
@@ -293,8 +299,9 @@ std::string format_time_summary(const std::vector<double>& seconds) {
   return fmt::format(
       "Execution time summary:\n{:^12} {:^12} {:^12} {:^12} {:^12}\n{:^12.4f} {:^12.4f} "
       "{:^12.4f} {:^12.4f} {:^12.4f}\n",
-      "mean (ms)", "median (ms)", "max (ms)", "min (ms)", "std (ms)", mean, median, sorted.back(),
-      sorted.front(), stddev);
+      fmt::format("mean ({})", unit), fmt::format("median ({})", unit),
+      fmt::format("max ({})", unit), fmt::format("min ({})", unit), fmt::format("std ({})", unit),
+      mean, median, sorted.back(), sorted.front(), stddev);
 }
 
 }  // namespace utvm::cli

@@ -100,6 +100,13 @@ TEST(FormatTimeSummary, Statistics) {
   EXPECT_NE(text.find("2.0000"), std::string::npos);  // mean and median in ms
   EXPECT_NE(text.find("3.0000"), std::string::npos);  // max
   EXPECT_NE(text.find("0.8165"), std::string::npos);  // population std
+  EXPECT_NE(text.find("mean (ms)"), std::string::npos);
+}
+
+TEST(FormatTimeSummary, MicrosecondsForFastModels) {
+  auto text = format_time_summary({2e-6, 4e-6});
+  EXPECT_NE(text.find("mean (us)"), std::string::npos) << text;
+  EXPECT_NE(text.find("3.0000"), std::string::npos) << text;
 }
 
 }  // namespace
