@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "utvm/codegen/executor.h"
+#include "utvm/codegen/host_compat.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/dtype.h"
@@ -138,41 +139,6 @@ int TVMBackendFreeWorkspace(int device_type, int device_id, void* ptr) {
   return 0;
 }
 void TVMAPISetLastError(const char* msg) { fprintf(stderr, "TVMAPISetLastError: %s\n", msg); }
-)";
-
-// Portable versions of the Arm ACLE intrinsics in TVM's arm_cpu (Cortex-M DSP) schedules, with
-// the semantics of the Armv7E-M instructions. Defining ARM_CPU_INTRINSICS_EXIST stops the model
-// source from defining its own __ror and its inline-asm __pkhbt/__pkhtb.
-const char* const kArmAcleEmulation = R"(/* host emulation of <arm_acle.h> for utvm's tests */
-#ifndef UTVM_HOST_ARM_ACLE_H_
-#define UTVM_HOST_ARM_ACLE_H_
-#include <stdint.h>
-#define ARM_CPU_INTRINSICS_EXIST
-static inline uint32_t __ror(uint32_t x, uint32_t n) {
-  n %= 32u;
-  return n == 0u ? x : (x >> n) | (x << (32u - n));
-}
-static inline int32_t __sxtb16(int32_t x) {
-  uint32_t u = (uint32_t)x;
-  uint32_t lo = (uint32_t)(uint16_t)(int16_t)(int8_t)(u & 0xffu);
-  uint32_t hi = (uint32_t)(uint16_t)(int16_t)(int8_t)((u >> 16) & 0xffu);
-  return (int32_t)(lo | (hi << 16));
-}
-static inline int32_t __smlad(int32_t x, int32_t y, int32_t acc) {
-  int32_t xl = (int16_t)((uint32_t)x & 0xffffu), xh = (int16_t)((uint32_t)x >> 16);
-  int32_t yl = (int16_t)((uint32_t)y & 0xffffu), yh = (int16_t)((uint32_t)y >> 16);
-  return (int32_t)((uint32_t)acc + (uint32_t)(xl * yl) + (uint32_t)(xh * yh));
-}
-static inline uint32_t utvm_pkhbt(uint32_t a, uint32_t b, int sh) {
-  return (a & 0xffffu) | ((b << sh) & 0xffff0000u);
-}
-static inline uint32_t utvm_pkhtb(uint32_t a, uint32_t b, int sh) {
-  uint32_t shifted = sh == 0 ? b : (uint32_t)((int32_t)b >> sh);
-  return (a & 0xffff0000u) | (shifted & 0xffffu);
-}
-#define __pkhbt(a, b, sh) utvm_pkhbt((uint32_t)(a), (uint32_t)(b), (sh))
-#define __pkhtb(a, b, sh) utvm_pkhtb((uint32_t)(a), (uint32_t)(b), (sh))
-#endif
 )";
 
 std::vector<int64_t> shape_or_flat(const mlf::TensorInfo& t) {
@@ -354,7 +320,7 @@ HostReference::HostReference(const fs::path& archive, const fs::path& work_dir,
 void HostReference::emulate_arm_acle() {
   fs::path dir = work_dir_ / "arm_acle_emulation";
   fs::create_directories(dir);
-  write_file(dir / "arm_acle.h", kArmAcleEmulation);
+  write_file(dir / "arm_acle.h", arm_acle_emulation_header());
   stub_include_ = dir;
   direct_exe_.reset();
   glue_exe_.reset();
