@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "example_mlf.h"
+#include "utvm/npz/npz.h"
 
 namespace utvm::tools {
 namespace {
@@ -29,6 +31,20 @@ int run(const std::string& cmd, std::string* out = nullptr) {
   if (out) *out = slurp(log);
   fs::remove(log);
   return rc;
+}
+
+// The float32 [1, n] array `key` from an .npz the build generated.
+std::vector<float> read_f32(const fs::path& npz, const std::string& key, int n) {
+  const auto arrays = npz::read_npz(npz);
+  EXPECT_EQ(arrays.size(), 1u);
+  EXPECT_EQ(arrays.at(0).first, key);
+  EXPECT_EQ(arrays.at(0).second.dtype, "float32");
+  EXPECT_EQ(arrays.at(0).second.shape, (std::vector<std::int64_t>{1, n}));
+  std::vector<float> v(static_cast<std::size_t>(n));
+  EXPECT_EQ(arrays.at(0).second.data.size(), v.size() * 4);
+  std::memcpy(v.data(), arrays.at(0).second.data.data(),
+              std::min(v.size() * 4, arrays.at(0).second.data.size()));
+  return v;
 }
 
 class ExampleMlf : public ::testing::Test {
@@ -207,8 +223,13 @@ int main(int argc, char** argv) {
       0)
       << log;
 
+  const auto sample_in = read_f32(UTVM_EXAMPLE_MLP_INPUTS, "input", kMlpInputs);
+  const auto sample_out = read_f32(UTVM_EXAMPLE_MLP_OUTPUTS, "output", kMlpOutputs);
   const std::vector<std::array<float, kMlpInputs>> inputs = {
-      {0.5f, -1.0f, 2.0f, 0.25f}, {1.0f, 1.0f, 1.0f, 1.0f}, {-3.0f, 0.75f, -0.125f, 4.0f}};
+      {sample_in[0], sample_in[1], sample_in[2], sample_in[3]},
+      {1.0f, 1.0f, 1.0f, 1.0f},
+      {-3.0f, 0.75f, -0.125f, 4.0f}};
+  bool first = true;
   for (const auto& in : inputs) {
     std::string cmd = "'" + exe + "'";
     for (float v : in) {
@@ -229,8 +250,20 @@ int main(int argc, char** argv) {
     const auto want = reference_forward(in);
     for (int j = 0; j < kMlpOutputs; ++j) {
       EXPECT_NEAR(std::strtof(o[j], nullptr), want[j], 1e-5f) << "output " << j << ": " << out;
+      if (first) {
+        EXPECT_NEAR(std::strtof(o[j], nullptr), sample_out[j], 1e-5f) << "sample " << j;
+      }
     }
+    first = false;
   }
+}
+
+TEST(ExampleMlfContent, SampleNpzFilesHoldAnInputAndItsReferenceOutput) {
+  const auto in = read_f32(UTVM_EXAMPLE_MLP_INPUTS, "input", kMlpInputs);
+  const auto out = read_f32(UTVM_EXAMPLE_MLP_OUTPUTS, "output", kMlpOutputs);
+  const auto want = reference_forward({in[0], in[1], in[2], in[3]});
+  for (int j = 0; j < kMlpOutputs; ++j)
+    EXPECT_EQ(out[j], want[j]) << j;
 }
 
 TEST(ExampleMlfContent, ReferenceIsANonTrivialMlp) {
