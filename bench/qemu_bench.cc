@@ -128,3 +128,179 @@ BENCHMARK(BM_QemuStartToFirstByte)
     ->UseRealTime();
 
 }  // namespace
+
+// ---- Models on the Cortex-M3/M4 under QEMU ---------------------------------------------------
+// Builds each fixture's project with the baremetal handler (cached per build tree), then times
+// runs on the device. Counters: device_us = device-measured time per run (QEMU's clock follows
+// the host's, so this is emulation speed, not silicon); insns = the same run under
+// -icount shift=0 (1 ns per guest instruction, so device ns = instructions executed,
+// deterministic); cycles_25MHz = device_us * 25.
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "baremetal_server.h"
+#include "example_mlf.h"
+#include "utvm/link/link_client.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BenchModel {
+  const char* name;
+  const char* mlf;  // relative to the shared fixtures dir; "" = the example model
+  const char* board;
+};
+const BenchModel kModels[] = {
+    {"example_mlp", "", "mps2_an385"},
+    {"sine_aot_v5", "mlf/sine_aot_v5.tar", "mps2_an385"},
+    {"yes_no_v5", "mlf/yes_no_v5.tar", "mps2_an385"},
+    {"match_cpuonly_v7", "mlf/match_cpuonly_v7.tar", "mps2_an385"},
+    {"sine_graph_tvm016", "tvm016/sine_graph.tar", "mps2_an385"},
+    {"letscope_int8_v7", "mlf/letscope_int8_v7.tar", "mps2_an386"},
+};
+
+// Generates, builds and flashes a project once per process; returns the flashed image.
+fs::path bench_project(const BenchModel& m, std::string* board_machine) {
+  const fs::path src = UTVM_SOURCE_DIR;
+  const fs::path root = fs::path(UTVM_BINARY_DIR) / "bench-baremetal";
+  const fs::path tmpl = root / "template", device = root / "device";
+  if (!fs::exists(device / "include/dlpack/dlpack.h")) {
+    fs::remove_all(root);
+    fs::create_directories(tmpl);
+    for (const char* f : {"CMakeLists.txt", "arm-none-eabi.cmake"})
+      fs::copy_file(src / "platforms/baremetal/template" / f, tmpl / f);
+    fs::copy_file(src / "platforms/baremetal/boards.json", tmpl / "boards.json");
+    fs::copy(src / "device/include", device / "include", fs::copy_options::recursive);
+    fs::copy(src / "device/src", device / "src", fs::copy_options::recursive);
+    fs::copy(src / "device/ports/cortexm", device / "ports/cortexm", fs::copy_options::recursive);
+    fs::create_directories(device / "include/dlpack");
+    fs::copy_file("/usr/include/dlpack/dlpack.h", device / "include/dlpack/dlpack.h");
+  }
+  fs::path mlf;
+  if (std::strlen(m.mlf) == 0) {
+    mlf = root / "example_mlp.tar";
+    utvm::tools::write_example_mlf(mlf);
+  } else {
+    mlf = fs::path(UTVM_SHARED_DIR) / "fixtures" / m.mlf;
+    if (!fs::exists(mlf)) throw std::runtime_error(mlf.string() + " is not available");
+  }
+  const fs::path project = root / "projects" / m.name;
+  fs::remove_all(project);
+  fs::create_directories(project.parent_path());
+  utvm::platforms::baremetal::BaremetalHandler t(tmpl, device);
+  t.generate_project(mlf, "", project, {{"board", m.board}});
+  utvm::platforms::baremetal::BaremetalHandler h(project, device);
+  h.build(nlohmann::json::object());
+  h.flash(nlohmann::json::object());
+  *board_machine = std::string(m.board);
+  for (char& c : *board_machine)
+    if (c == '_') c = '-';
+  return project / "build" / "flashed.elf";
+}
+
+void fill_inputs(utvm::link::LinkClient& client) {
+  const auto& info = client.hello();
+  for (size_t i = 0; i < info.inputs.size(); ++i) {
+    std::vector<uint8_t> bytes(info.inputs[i].nbytes);
+    for (size_t k = 0; k < bytes.size(); ++k)
+      bytes[k] = static_cast<uint8_t>(k * 13 + 1);
+    if (info.inputs[i].dtype == "float32") {
+      for (size_t k = 0; k + 4 <= bytes.size(); k += 4) {
+        float f = 0.01f * static_cast<float>(k % 100);
+        std::memcpy(&bytes[k], &f, 4);
+      }
+    }
+    client.set_input(static_cast<uint16_t>(i), bytes);
+  }
+}
+
+void BM_BaremetalModelRun(benchmark::State& state) {
+  const BenchModel& m = kModels[state.range(0)];
+  state.SetLabel(std::string(m.name) + " on " + m.board);
+  std::string missing = bt::missing_tools();
+  if (!missing.empty()) {
+    state.SkipWithError(("needs " + missing).c_str());
+    return;
+  }
+  fs::path image;
+  std::string machine;
+  try {
+    image = bench_project(m, &machine);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  // Deterministic instruction count first.
+  double insns = 0;
+  {
+    QemuOptions o;
+    o.machine = machine;
+    o.kernel = image;
+    o.icount_shift = 0;
+    QemuProcess q(o);
+    utvm::link::LinkClient client(q);
+    fill_inputs(client);
+    insns = client.run(3).mean_ns();
+  }
+  QemuOptions o;
+  o.machine = machine;
+  o.kernel = image;
+  QemuProcess q(o);
+  utvm::link::LinkClient client(q);
+  fill_inputs(client);
+  double device_ns = 0;
+  int64_t runs = 0;
+  for (auto _ : state) {
+    device_ns += static_cast<double>(client.run(1).total_ns());
+    ++runs;
+  }
+  double us = runs ? device_ns / static_cast<double>(runs) / 1000.0 : 0.0;
+  state.counters["device_us"] = us;
+  state.counters["cycles_25MHz"] = us * 25.0;
+  state.counters["insns"] = insns;
+}
+BENCHMARK(BM_BaremetalModelRun)
+    ->DenseRange(0, static_cast<int>(std::size(kModels)) - 1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Link throughput through QEMU: set_input + get_output of a 64 KiB tensor (add-one model).
+void BM_QemuLinkTensorRoundTrip(benchmark::State& state) {
+  std::string missing = bt::missing_tools();
+  if (!missing.empty()) {
+    state.SkipWithError(("needs " + missing).c_str());
+    return;
+  }
+  const int n = 16384;
+  fs::path model = fs::path(UTVM_BINARY_DIR) / "bench-baremetal" / "add-one-model";
+  fs::path image;
+  try {
+    fs::create_directories(model);
+    fs::copy_file(fs::path(UTVM_SOURCE_DIR) / "device/tests/add_one_model.c",
+                  model / "add_one_model.c", fs::copy_options::update_existing);
+    bt::FirmwareRequest r;
+    r.model_dir = model;
+    r.extra_cflags = "-DADD_ONE_N=" + std::to_string(n);
+    image = bt::build_firmware(r, "bench-an385-add-one-64k");
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  QemuOptions o;
+  o.machine = "mps2-an385";
+  o.kernel = image;
+  QemuProcess q(o);
+  utvm::link::LinkClient client(q);
+  client.hello();
+  std::vector<uint8_t> x(n * sizeof(float), 0);
+  for (auto _ : state) {
+    client.set_input(0, x);
+    auto y = client.get_output(0);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * 2 * x.size()));
+}
+BENCHMARK(BM_QemuLinkTensorRoundTrip)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
