@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <set>
@@ -221,6 +222,14 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
                             "(got \"{}\")",
                             model.module_name, model.entry_symbol));
   }
+  if (!model.interface_header.empty() && (model.interface_header.find_first_not_of(
+                                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_.-") != std::string::npos ||
+                                          model.interface_header[0] == '.')) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("generating glue for module \"{}\": unusable header name \"{}\"",
+                            model.module_name, model.interface_header));
+  }
   if (model.inputs.size() > 65535 || model.outputs.size() > 65535) {
     throw Error(
         ExitCode::kBadInput,
@@ -339,10 +348,14 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
       out += "static int32_t utvm_glue_run(void) {\n";
       out += fmt::format("  TVMValue args[{}];\n  int type_codes[{}];\n",
                          std::max<size_t>(n_args, 1), std::max<size_t>(n_args, 1));
-      out += "  TVMValue ret_value;\n  int ret_type_code = 0;\n  int i;\n";
-      out += fmt::format("  for (i = 0; i < {}; ++i) {{\n", n_args);
-      out += "    args[i].v_handle = &utvm_glue_args[i];\n";
-      out += "    type_codes[i] = kTVMDLTensorHandle;\n  }\n";
+      out += "  TVMValue ret_value;\n  int ret_type_code = 0;\n";
+      if (n_args > 0) {
+        out += fmt::format("  int i;\n  for (i = 0; i < {}; ++i) {{\n", n_args);
+        out += "    args[i].v_handle = &utvm_glue_args[i];\n";
+        out += "    type_codes[i] = kTVMDLTensorHandle;\n  }\n";
+      } else {
+        out += "  args[0].v_handle = NULL;\n  type_codes[0] = kTVMNullptr;\n";
+      }
       out += "  ret_value.v_int64 = 0;\n";
       out += init_arena;
       out +=

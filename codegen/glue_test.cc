@@ -139,6 +139,17 @@ TEST(Glue, OutputIsDeterministicAndEscapesNames) {
   EXPECT_THAT(a, HasSubstr("module \"demo* /\""));
 }
 
+TEST(Glue, ModelWithoutTensorsStillCompiles) {
+  for (EntryKind kind : {EntryKind::kCWrapper, EntryKind::kPackedWrapper, EntryKind::kRunModel}) {
+    GlueModel m;
+    m.module_name = "empty";
+    m.entry = kind;
+    m.entry_symbol = "tvmgen_empty_run";
+    std::string log;
+    EXPECT_TRUE(compiles_strict(generate_glue_c(m, opts()), &log)) << log;
+  }
+}
+
 TEST(Glue, EveryEntryKindCompilesAsStrictC99) {
   for (auto [kind, sym] : {std::pair{EntryKind::kCWrapper, "tvmgen_demo_run"},
                            std::pair{EntryKind::kPackedWrapper, "tvmgen_demo_run"},
@@ -272,6 +283,9 @@ TEST(GlueErrors, BadModelsAreRejectedWithContext) {
   m.inputs[0].shape = std::vector<int64_t>{int64_t{1} << 40, int64_t{1} << 40};
   m.inputs[0].bytes = 0;
   expect_error(m, "utvm tensors hold at most 4 GiB");
+  m = two_in_one_out(EntryKind::kCWrapper, "tvmgen_demo_run");
+  m.interface_header = "x.h\"\n#include \"evil.h";
+  expect_error(m, "unusable header name");
   m = two_in_one_out(EntryKind::kCWrapper, "");
   expect_error(m, "no usable entry point");
   m = two_in_one_out(EntryKind::kCWrapper, "run(); evil");
