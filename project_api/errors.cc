@@ -58,10 +58,11 @@ void throw_error_reply(int code, const std::string& message, const Json& data,
     throw ServerError(message, data, client_context);
   }
   if (jsonrpc::is_known_error_code(code)) throw JsonRpcError(code, message, data);
-  throw utvm::Error(ExitCode::kServerError,
-                    (client_context.empty() ? std::string() : client_context + ": ") +
-                        "server sent unknown JSON-RPC error code " + std::to_string(code) + ": " +
-                        message);
+  std::string text;
+  if (!client_context.empty()) text.append(client_context).append(": ");
+  text.append("server sent unknown JSON-RPC error code ").append(std::to_string(code));
+  text.append(": ").append(message);
+  throw utvm::Error(ExitCode::kServerError, text);
 }
 
 }  // namespace utvm::project_api

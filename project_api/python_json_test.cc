@@ -105,3 +105,129 @@ TEST(PythonRepr, MatchesPythonRepr) {
 
 }  // namespace
 }  // namespace utvm::project_api
+
+namespace utvm::project_api {
+namespace {
+
+std::string parse_error(std::string_view text) {
+  std::string err;
+  EXPECT_FALSE(parse_json(text, &err)) << text;
+  return err;
+}
+
+TEST(ParseJson, AcceptsWhatPythonJsonLoadsAccepts) {
+  EXPECT_EQ(parse_json(R"( {"a": [1, -2, 3.5, true, false, null, "x"]} )"),
+            Json::parse(R"({"a": [1, -2, 3.5, true, false, null, "x"]})"));
+  EXPECT_EQ(parse_json("\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\""),
+            Json("\xc3\xa9\xf0\x9f\x98\x80/\b\f\n\r\t"));
+  EXPECT_EQ(parse_json("\"\xc3\xa9\""), Json("\xc3\xa9"));  // raw UTF-8
+  EXPECT_TRUE(std::isnan(parse_json("NaN")->get<double>()));
+  EXPECT_EQ(parse_json("[Infinity, -Infinity]")->dump(), "[null,null]");  // nlohmann prints null
+  EXPECT_EQ(dump_ascii_json(*parse_json("[Infinity, -Infinity, 1e400, -1e-400]")),
+            "[Infinity, -Infinity, Infinity, -0.0]");
+  // Integer types: negative → int64, else uint64, out of range → double.
+  EXPECT_TRUE(parse_json("-5")->is_number_integer());
+  EXPECT_TRUE(parse_json("18446744073709551615")->is_number_unsigned());
+  EXPECT_TRUE(parse_json("18446744073709551616")->is_number_float());
+  EXPECT_TRUE(parse_json("1.0")->is_number_float());
+  EXPECT_TRUE(parse_json("1e2")->is_number_float());
+  // A repeated key keeps its first position and takes the last value (Python dict semantics).
+  EXPECT_EQ(dump_ascii_json(*parse_json(R"({"a": 1, "b": 2, "a": 3})")), "{\"a\": 3, \"b\": 2}");
+  EXPECT_EQ(dump_ascii_json(*parse_json(R"({"z": 1, "a": 2})")), "{\"z\": 1, \"a\": 2}");
+}
+
+TEST(ParseJson, RejectsWhatPythonJsonLoadsRejects) {
+  for (const char* bad : {"",
+                          " ",
+                          "1.",
+                          "01",
+                          "-",
+                          ".5",
+                          "1e",
+                          "[1,]",
+                          "{\"a\":1,}",
+                          "{'a': 1}",
+                          "[1] x",
+                          "tru",
+                          "nul",
+                          "\"abc",
+                          "\"a\x01\"",
+                          "\"\\x41\"",
+                          "\"\\ud800\"",
+                          "\"\\udc00\"",
+                          "\"\xff\"",
+                          "\"\xc0\x80\"",
+                          "\"\xed\xa0\x80\"",
+                          "{1: 2}",
+                          "[",
+                          "{\"a\" 1}",
+                          "+1",
+                          "Inf",
+                          "-NaN"}) {
+    EXPECT_FALSE(parse_json(bad)) << bad;
+  }
+  EXPECT_EQ(parse_error("[1, 2,]"), "expecting value at byte 6");
+  EXPECT_EQ(parse_error("{\"a\": 1} x"), "extra data at byte 9");
+}
+
+TEST(ParseJson, NestingLimit) {
+  const std::string ok = std::string(900, '[') + std::string(900, ']');
+  EXPECT_TRUE(parse_json(ok));
+  const std::string deep = std::string(901, '[') + std::string(901, ']');
+  EXPECT_EQ(parse_error(deep), "nesting too deep at byte 900");
+  EXPECT_TRUE(parse_json(deep, nullptr, 1000));
+}
+
+TEST(ParseJson, AgreesWithNlohmannOnItsOwnOutput) {
+  std::mt19937 rng(99);
+  auto random_value = [&](auto& self, int depth) -> Json {
+    switch (rng() % (depth > 3 ? 5 : 7)) {
+      case 0:
+        return nullptr;
+      case 1:
+        return static_cast<bool>(rng() & 1);
+      case 2:
+        return static_cast<std::int64_t>(rng()) - (1ll << 31);
+      case 3:
+        return std::ldexp(static_cast<double>(rng()), static_cast<int>(rng() % 200) - 100);
+      case 4: {
+        std::string s;
+        for (int i = rng() % 12; i > 0; --i) {
+          const char32_t cp =
+              rng() % 3 == 0 ? rng() % 0x20 : (rng() % 2 ? 0x20 + rng() % 95 : 0xE9);
+          if (cp < 0x80) {
+            s += static_cast<char>(cp);
+          } else {
+            s += "\xc3\xa9";
+          }
+        }
+        return s;
+      }
+      case 5: {
+        Json a = Json::array();
+        for (int i = rng() % 4; i > 0; --i)
+          a.push_back(self(self, depth + 1));
+        return a;
+      }
+      default: {
+        Json o = Json::object();
+        for (int i = rng() % 4; i > 0; --i) {
+          const char key[3] = {'k', static_cast<char>('0' + rng() % 10), '\0'};
+          o[key] = self(self, depth + 1);
+        }
+        return o;
+      }
+    }
+  };
+  for (int i = 0; i < 500; ++i) {
+    const Json v = random_value(random_value, 0);
+    const std::string text = dump_ascii_json(v);
+    const auto mine = parse_json(text);
+    ASSERT_TRUE(mine) << text;
+    EXPECT_EQ(*mine, Json::parse(text)) << text;
+    EXPECT_EQ(dump_ascii_json(*mine), text);
+  }
+}
+
+}  // namespace
+}  // namespace utvm::project_api

@@ -239,18 +239,12 @@ void log_debug(const ServeConfig& config, const char* what, std::string_view tex
 
 RequestOutcome handle_request_line(Handler& handler, std::string_view line,
                                    const ServeConfig& config) {
-  bool too_deep = false;
-  Json request = Json::parse(
-      line.begin(), line.end(),
-      [&too_deep](int depth, Json::parse_event_t, Json&) {
-        if (depth > kMaxNestingDepth) too_deep = true;
-        return !too_deep;
-      },
-      /*allow_exceptions=*/false);
-  if (request.is_discarded() || too_deep) {
+  std::optional<Json> parsed = parse_json(line, nullptr, kMaxNestingDepth);
+  if (!parsed) {
     log_debug(config, "Caught error reading request:", line);
     return {std::nullopt, false};
   }
+  const Json& request = *parsed;
 
   if (std::string invalid = validate(request); !invalid.empty()) {
     return {error_line(nullptr, kInvalidRequest, invalid, nullptr), false};

@@ -6,13 +6,24 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace utvm::project_api {
 
 // The wire JSON type: keeps object keys in insertion order (TVM's key order is part of the
 // byte-for-byte contract, e.g. jsonrpc, id, result).
 using Json = nlohmann::ordered_json;
+
+// Parses one JSON text like Python's json.loads: RFC 8259 plus NaN/Infinity/-Infinity, strict
+// UTF-8, raw control characters in strings rejected, a repeated key keeps its first position and
+// takes the last value, nesting deeper than `max_depth` rejected (Python's RecursionError).
+// Integers become int64 (negative) / uint64, or double when out of range. Returns nullopt on
+// invalid input, with "<what> at byte N" in *error when given. Several times faster than
+// nlohmann's parser on large strings (base85 transport payloads).
+std::optional<Json> parse_json(std::string_view text, std::string* error = nullptr,
+                               int max_depth = 900);
 
 std::string dump_ascii_json(const Json& value);
 std::string dump_ascii_json(const nlohmann::json& value);
