@@ -220,7 +220,9 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
                    "' is required but was not specified. Use --list-options to see all required "
                    "options.");
   }
-  for (const auto& [name, value] : given) {
+  for (const auto& given_option : given) {
+    // A named reference: clang 14 cannot capture structured bindings in lambdas.
+    const std::string& name = given_option.first;
     bool required = std::any_of(view.begin(), view.end(), [&](const MethodOption& mo) {
       return mo.required && mo.option->name == name;
     });
@@ -249,7 +251,10 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
 nlohmann::json convert_options(const UserOptions& given, const std::vector<ProjectOption>& options,
                                ValueMode mode) {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, value] : given) {
+  for (const auto& entry : given) {
+    // Named references: clang 14 cannot capture structured bindings in lambdas.
+    const std::string& name = entry.first;
+    const std::string& value = entry.second;
     if (mode == ValueMode::kStrings) {
       out[name] = value;
       continue;
