@@ -26,16 +26,23 @@ constexpr std::array<std::uint8_t, 256> make_decode_table() {
 }
 constexpr std::array<std::uint8_t, 256> kDecode = make_decode_table();
 
+// All 85*85 two-digit strings: a group then needs two divisions instead of four.
+struct PairTable {
+  char pairs[85 * 85][2];
+  constexpr PairTable() : pairs() {
+    for (int i = 0; i < 85 * 85; ++i) {
+      pairs[i][0] = kAlphabet[i / 85];
+      pairs[i][1] = kAlphabet[i % 85];
+    }
+  }
+};
+constexpr PairTable kPairs;
+
 inline void encode_group(std::uint32_t v, char* out) {
-  out[4] = kAlphabet[v % 85];
-  v /= 85;
-  out[3] = kAlphabet[v % 85];
-  v /= 85;
-  out[2] = kAlphabet[v % 85];
-  v /= 85;
-  out[1] = kAlphabet[v % 85];
-  v /= 85;
-  out[0] = kAlphabet[v];
+  const std::uint32_t low = v % 7225, high = v / 7225;
+  out[0] = kAlphabet[high / 7225];  // < 83 since 2^32 / 85^4 < 83
+  std::memcpy(out + 1, kPairs.pairs[high % 7225], 2);
+  std::memcpy(out + 3, kPairs.pairs[low], 2);
 }
 
 [[noreturn]] void bad_character(std::string_view text, std::size_t group_start) {
