@@ -22,7 +22,7 @@ struct PipeDevice {
   std::unique_ptr<utvm::transport::FdStream> stream;
   std::unique_ptr<utvm::link::LinkClient> link;
 
-  PipeDevice(const std::string& program, int rx_buffer) {
+  PipeDevice(const std::string& program, int rx_buffer, bool pipeline = false) {
     int to_dev[2], from_dev[2];
     if (pipe2(to_dev, O_CLOEXEC) != 0 || pipe2(from_dev, O_CLOEXEC) != 0) std::abort();
     utvm::SpawnOptions opt;
@@ -37,28 +37,30 @@ struct PipeDevice {
         std::make_unique<utvm::transport::FdStream>(from_dev[0], to_dev[1], "the device", true);
     utvm::link::LinkConfig config;
     config.output_chunk = 65535;
+    config.pipeline = pipeline;
     link = std::make_unique<utvm::link::LinkClient>(*stream, config);
     link->hello();
   }
 };
 
+// arg: 0 stop-and-wait, 1 windowed (LinkConfig::pipeline, 4 frames in flight)
 void BM_LinkSetInputThroughput(benchmark::State& state) {
-  PipeDevice dev("utvm-bench-device", 65535 + 2);
+  PipeDevice dev("utvm-bench-device", 65535 + 2, state.range(0) == 1);
   std::vector<std::uint8_t> data(dev.link->info().inputs[0].nbytes, 0x3c);
   for (auto _ : state)
     dev.link->set_input(0, data);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * data.size()));
 }
-BENCHMARK(BM_LinkSetInputThroughput)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LinkSetInputThroughput)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_LinkGetOutputThroughput(benchmark::State& state) {
-  PipeDevice dev("utvm-bench-device", 65535 + 2);
+  PipeDevice dev("utvm-bench-device", 65535 + 2, state.range(0) == 1);
   std::vector<std::uint8_t> out(dev.link->info().outputs[0].nbytes);
   for (auto _ : state)
     dev.link->get_output(0, out);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
 }
-BENCHMARK(BM_LinkGetOutputThroughput)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LinkGetOutputThroughput)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Set input, run once, read the output: what `utvm run` does per inference.
 void BM_LinkCycleSmallModel(benchmark::State& state) {

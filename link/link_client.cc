@@ -325,14 +325,81 @@ void LinkClient::set_input(std::uint16_t index, std::span<const std::uint8_t> da
                             t.name, t.nbytes, t.dtype, fmt::join(t.shape, "x"), data.size()));
   }
   const std::size_t chunk = info_.max_payload - 6;
+  std::vector<Request> requests;
   std::size_t offset = 0;
   do {
     const std::size_t n = std::min(chunk, data.size() - offset);
     Le<6> head;
     head.put(index, 2).put(offset, 4);
-    transact(UTVM_LINK_CMD_SET_INPUT, head.span(), data.subspan(offset, n), config_.reply_timeout);
+    Request& r = requests.emplace_back();
+    std::memcpy(r.head, head.b, head.n);
+    r.head_len = head.n;
+    r.body = data.subspan(offset, n);
     offset += n;
   } while (offset < data.size());
+  transact_all(UTVM_LINK_CMD_SET_INPUT, requests, [](std::size_t, const Frame&) {});
+}
+
+void LinkClient::transact_all(std::uint8_t type, const std::vector<Request>& requests,
+                              const std::function<void(std::size_t, const Frame&)>& on_answer) {
+  const std::size_t window = config_.pipeline ? std::max<std::size_t>(config_.window, 1) : 1;
+  std::size_t next = 0;
+  std::vector<std::uint8_t> seqs;
+  while (next < requests.size()) {
+    const std::size_t n = std::min(window, requests.size() - next);
+    if (n > 1) {
+      tx_.clear();
+      seqs.clear();
+      for (std::size_t k = 0; k < n; ++k) {
+        const Request& r = requests[next + k];
+        seqs.push_back(next_seq_);
+        append_frame(tx_, next_seq_++, type, {r.head, r.head_len}, r.body);
+        ++counters_.requests;
+      }
+      std::size_t done = 0;
+      const auto deadline = Clock::now() + config_.reply_timeout * static_cast<int>(n);
+      try {
+        stream_.write(tx_, deadline);
+        while (done < n) {
+          Frame f;
+          const auto status = decoder_.next(f);
+          if (status == FrameDecoder::Status::kNeedMore) {
+            auto area = decoder_.write_area(64 * 1024);
+            decoder_.commit(stream_.read(area, deadline));
+            continue;
+          }
+          if (status == FrameDecoder::Status::kBadFrame) {
+            ++counters_.bad_frames;
+            break;
+          }
+          if (f.seq != seqs[done]) {
+            ++counters_.stale_frames;
+            continue;
+          }
+          if (f.type != (type | UTVM_LINK_RESPONSE)) {
+            if (f.type == UTVM_LINK_TYPE_NAK) ++counters_.naks;
+            break;  // NAK or ERROR: transact() below retries or reports it
+          }
+          on_answer(next + done, f);
+          ++done;
+        }
+      } catch (const transport::TransportTimeout&) {
+        ++counters_.timeouts;
+      } catch (const DeviceError&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("link: {}: {}", command_name(type), e.what()));
+      }
+      next += done;
+      if (done == n) continue;
+    }
+    // One at a time, with retries (also the recovery path of a troubled window).
+    const Request& r = requests[next];
+    Frame f = transact(type, {r.head, r.head_len}, r.body,
+                       type == UTVM_LINK_CMD_RUN ? config_.run_timeout : config_.reply_timeout);
+    on_answer(next, f);
+    ++next;
+  }
 }
 
 RunStats LinkClient::run(std::uint32_t count) {
@@ -505,20 +572,25 @@ void LinkClient::get_output(std::uint16_t index, std::span<std::uint8_t> out) {
     throw Error(ExitCode::kFailure, fmt::format("link: output '{}' is {} bytes, buffer is {}",
                                                 t.name, t.nbytes, out.size()));
   }
-  std::size_t offset = 0;
-  while (offset < out.size()) {
+  std::vector<Request> requests;
+  for (std::size_t offset = 0; offset < out.size(); offset += config_.output_chunk) {
     const std::size_t n = std::min(config_.output_chunk, out.size() - offset);
     Le<10> head;
     head.put(index, 2).put(offset, 4).put(n, 4);
-    Frame f = transact(UTVM_LINK_CMD_GET_OUTPUT, head.span(), {}, config_.reply_timeout);
+    Request& r = requests.emplace_back();
+    std::memcpy(r.head, head.b, head.n);
+    r.head_len = head.n;
+  }
+  transact_all(UTVM_LINK_CMD_GET_OUTPUT, requests, [&](std::size_t i, const Frame& f) {
+    const std::size_t offset = i * config_.output_chunk;
+    const std::size_t n = std::min(config_.output_chunk, out.size() - offset);
     if (f.payload.size() != n) {
       throw Error(ExitCode::kTransport,
                   fmt::format("link: GET_OUTPUT: asked for {} bytes, the device sent {}", n,
                               f.payload.size()));
     }
     std::memcpy(out.data() + offset, f.payload.data(), n);
-    offset += n;
-  }
+  });
 }
 
 std::vector<std::uint8_t> LinkClient::get_output(std::uint16_t index) {

@@ -342,6 +342,47 @@ TEST(LinkClient, PipelinedInferReportsModelFailure) {
   EXPECT_EQ(as_floats(y)[0], 6.0f);
 }
 
+TEST(LinkClient, WindowedBulkTransfersRecoverFromDamage) {
+  Device dev = Device::test_device(64);
+  FlakyStream flaky(*dev.stream, 0.003, 777);
+  LinkConfig c = fast_config();
+  c.pipeline = true;
+  c.window = 4;
+  c.output_chunk = 8;  // 8 GET_OUTPUT requests per tensor: two windows
+  c.reply_timeout = 150ms;
+  c.max_attempts = 10;
+  LinkClient link(flaky, c);
+  for (int round = 0; round < 30; ++round) {
+    auto x = ramp(static_cast<float>(round) * 3);
+    link.set_input(0, as_bytes(x));
+    link.run(1);
+    auto y = as_floats(link.get_output(0));
+    for (int i = 0; i < 16; ++i)
+      ASSERT_EQ(y[i], x[i] + 1.0f) << "round " << round;
+  }
+  EXPECT_GT(flaky.flipped, 0u);
+}
+
+TEST(LinkClient, WindowedMegabyteRoundTrip) {
+  Device dev({UTVM_BINARY_DIR "/bin/utvm-bench-device", "--rx-buffer", "65537"});
+  LinkConfig c = fast_config();
+  c.pipeline = true;
+  c.output_chunk = 65535;
+  LinkClient link(*dev.stream, c);
+  const auto& info = link.hello();
+  ASSERT_EQ(info.inputs[0].nbytes, 1u << 20);
+  std::vector<float> x(info.inputs[0].nbytes / 4);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(i % 1000) - 500.0f;
+  link.set_input(0, as_bytes(x));
+  link.run(1);
+  auto y = as_floats(link.get_output(0));
+  ASSERT_EQ(y.size(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    ASSERT_EQ(y[i], x[i] + 1.0f) << i;
+  EXPECT_EQ(link.counters().retransmits, 0u);
+}
+
 TEST(LinkClient, HopelessLinkFailsWithAClearMessage) {
   Device dev = Device::test_device(64);
   FlakyStream flaky(*dev.stream, 0.5, 7);

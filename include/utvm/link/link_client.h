@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct LinkConfig {
   // infer() may send all its requests in one write. Only for streams that buffer (pipes, TCP);
   // a UART device with a small receive FIFO would drop bytes.
   bool pipeline = false;
+  // With pipeline: SET_INPUT / GET_OUTPUT chunks in flight at once (bulk transfers).
+  std::size_t window = 4;
 };
 
 struct TensorInfo {
@@ -117,6 +120,15 @@ class LinkClient {
   Frame transact(std::uint8_t type, std::span<const std::uint8_t> head,
                  std::span<const std::uint8_t> body, std::chrono::milliseconds timeout);
   const TensorInfo& tensor(bool output, std::uint16_t index);
+  struct Request {
+    std::uint8_t head[10];
+    std::size_t head_len;
+    std::span<const std::uint8_t> body;
+  };
+  // Sends requests of one type, up to `window` at a time when pipelining, calling on_answer(i,
+  // frame) in order; any trouble in a window falls back to transact() for the first unanswered.
+  void transact_all(std::uint8_t type, const std::vector<Request>& requests,
+                    const std::function<void(std::size_t, const Frame&)>& on_answer);
   void parse_run(std::span<const std::uint8_t> payload, std::uint32_t batch, RunStats& stats);
   bool try_pipelined(std::span<const std::span<const std::uint8_t>> inputs,
                      std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs,
