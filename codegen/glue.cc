@@ -36,6 +36,13 @@ std::string sanitize_c_name(std::string_view name) {
 
 namespace {
 
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out)
@@ -212,6 +219,10 @@ InterfaceStructs parse_interface_header(std::string_view header_text,
   }
   out.inputs = std::move(*inputs);
   out.outputs = std::move(*outputs);
+  out.workspace_pools = struct_members(text, "struct " + prefix + "_workspace_pools")
+                            .value_or(std::vector<std::string>{});
+  out.devices =
+      struct_members(text, "struct " + prefix + "_devices").value_or(std::vector<std::string>{});
   return out;
 }
 
@@ -255,6 +266,15 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
   auto member_of = [](const GlueTensor& t) {
     return t.member.empty() ? sanitize_c_name(t.name) : t.member;
   };
+  for (const auto* names : {&model.workspace_pools, &model.devices}) {
+    for (const std::string& n : *names) {
+      if (!is_c_identifier(n)) {
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("generating glue for module \"{}\": bad struct member \"{}\"",
+                                model.module_name, n));
+      }
+    }
+  }
   if (model.entry == EntryKind::kCWrapper) {
     for (const auto* list : {&model.inputs, &model.outputs}) {
       std::set<std::string> seen;
@@ -313,9 +333,40 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
         out += fmt::format("int32_t {}(struct {}_inputs* inputs, struct {}_outputs* outputs);\n\n",
                            model.entry_symbol, prefix, prefix);
       }
+      if (!model.interface_header.empty()) {
+        // External USMP pools: one static buffer each, sized by the header's macro.
+        for (size_t i = 0; i < model.workspace_pools.size(); ++i) {
+          std::string macro = fmt::format("{}_{}_WORKSPACE_POOL_SIZE", upper(prefix),
+                                          upper(model.workspace_pools[i]));
+          out += fmt::format(
+              "#ifndef {0}\n#error \"{1} does not define {0}\"\n#endif\n"
+              "static uint8_t utvm_glue_pool{2}[{0}] UTVM_GLUE_ALIGNED;\n",
+              macro, model.interface_header, i);
+        }
+        if (!model.workspace_pools.empty()) out += '\n';
+      } else if (!model.workspace_pools.empty() || !model.devices.empty()) {
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("generating glue for module \"{}\": workspace pools or devices "
+                                "need the interface header",
+                                model.module_name));
+      }
       out += "static int32_t utvm_glue_run(void) {\n";
       out +=
           fmt::format("  struct {}_inputs inputs;\n  struct {}_outputs outputs;\n", prefix, prefix);
+      std::string extra_args;
+      if (!model.workspace_pools.empty()) {
+        out += fmt::format("  struct {}_workspace_pools pools;\n", prefix);
+        extra_args += ", &pools";
+      }
+      if (!model.devices.empty()) {
+        out += fmt::format("  struct {}_devices devices;\n", prefix);
+        extra_args += ", &devices";
+      }
+      for (size_t i = 0; i < model.workspace_pools.size(); ++i) {
+        out += fmt::format("  pools.{} = utvm_glue_pool{};\n", model.workspace_pools[i], i);
+      }
+      for (const std::string& d : model.devices)
+        out += fmt::format("  devices.{} = NULL;\n", d);
       for (size_t i = 0; i < ins.size(); ++i) {
         out += fmt::format("  inputs.{} = utvm_glue_in{};\n", member_of(model.inputs[i]), i);
       }
@@ -323,7 +374,7 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
         out += fmt::format("  outputs.{} = utvm_glue_out{};\n", member_of(model.outputs[i]), i);
       }
       out += init_arena;
-      out += fmt::format("  return {}(&inputs, &outputs);\n}}\n", model.entry_symbol);
+      out += fmt::format("  return {}(&inputs, &outputs{});\n}}\n", model.entry_symbol, extra_args);
       break;
     }
     case EntryKind::kPackedWrapper: {

@@ -244,6 +244,56 @@ TEST(Glue, EachEntryKindRunsAFakeModelThroughUtvmModel) {
   }
 }
 
+// TVM >= 0.9 with user-supplied USMP pools and a BYOC device: run() takes the pools and devices
+// structs too; the glue sizes each pool from the header's macro.
+TEST(Glue, CWrapperWithExternalPoolsAndDevices) {
+  const char* header = R"(#include <stdint.h>
+#define TVMGEN_DEMO_SRAM_WORKSPACE_POOL_SIZE 40
+struct tvmgen_demo_inputs { void* x_0; void* scale; };
+struct tvmgen_demo_outputs { void* Identity; };
+struct tvmgen_demo_workspace_pools { void* sram; };
+struct tvmgen_demo_devices { void* ethos_u; };
+int32_t tvmgen_demo_run(struct tvmgen_demo_inputs* inputs, struct tvmgen_demo_outputs* outputs,
+                        struct tvmgen_demo_workspace_pools* workspace_pools,
+                        struct tvmgen_demo_devices* devices);
+)";
+  const char* model = R"(#include <stdint.h>
+#include "tvmgen_demo.h"
+int32_t tvmgen_demo_run(struct tvmgen_demo_inputs* in, struct tvmgen_demo_outputs* out,
+                        struct tvmgen_demo_workspace_pools* pools,
+                        struct tvmgen_demo_devices* devices) {
+  int i;
+  float* tmp = (float*)pools->sram;  /* USMP: scratch lives in the pool, no allocator */
+  if (devices->ethos_u != 0 || ((uintptr_t)tmp & 15u) != 0) return -7;
+  for (i = 0; i < 6; ++i) tmp[i] = ((const float*)in->x_0)[i] * ((const int8_t*)in->scale)[i];
+  for (i = 0; i < 6; ++i) ((float*)out->Identity)[i] = tmp[i];
+  return 0;
+}
+)";
+  auto structs = utvm::codegen::parse_interface_header(header, "demo");
+  EXPECT_EQ(structs.workspace_pools, std::vector<std::string>{"sram"});
+  EXPECT_EQ(structs.devices, std::vector<std::string>{"ethos_u"});
+  GlueModel m = two_in_one_out(EntryKind::kCWrapper, "tvmgen_demo_run");
+  m.interface_header = "tvmgen_demo.h";
+  m.workspace_pools = structs.workspace_pools;
+  m.devices = structs.devices;
+  m.needs_workspace_allocator = false;
+  std::string glue = generate_glue_c(m, opts("pools"));
+  EXPECT_THAT(glue,
+              HasSubstr("static uint8_t utvm_glue_pool0[TVMGEN_DEMO_SRAM_WORKSPACE_POOL_SIZE]"));
+  EXPECT_THAT(glue, HasSubstr("return tvmgen_demo_run(&inputs, &outputs, &pools, &devices);"));
+  std::string out;
+  const fs::path dir = scratch_dir("glue_pools");
+  ASSERT_TRUE(compile_and_run(
+      dir, {{"tvmgen_demo.h", header}, {"glue.c", glue}, {"model.c", model}, {"main.c", kFakeMain}},
+      &out))
+      << out << "\n"
+      << glue;
+  EXPECT_EQ(out, "3 -6 -3 1 0 -7 | demo pools\n");
+  std::string log;
+  EXPECT_TRUE(compiles_strict(glue, &log, dir)) << log;
+}
+
 TEST(Glue, ArenaTooSmallMakesRunFailNotCrash) {
   GlueModel m = two_in_one_out(EntryKind::kRunModel, "tvmgen_demo_run_model");
   GlueOptions o = opts();

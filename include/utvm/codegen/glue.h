@@ -43,6 +43,12 @@ struct GlueModel {
   std::vector<GlueTensor> inputs;
   std::vector<GlueTensor> outputs;
   uint64_t workspace_size_bytes = 0;  // the module's own figure (metadata / header macro)
+  // C wrapper only, from the interface header: members of struct tvmgen_<mod>_workspace_pools
+  // (external USMP pools; the glue defines each pool as a static buffer sized by the header's
+  // TVMGEN_<MOD>_<POOL>_WORKSPACE_POOL_SIZE) and of struct tvmgen_<mod>_devices (BYOC device
+  // handles, passed as NULL). When present, run() gets them as extra arguments, in TVM's order.
+  std::vector<std::string> workspace_pools;
+  std::vector<std::string> devices;
   // The code calls TVMBackendAllocWorkspace: the glue then defines the arena and resets it with
   // utvm_workspace_init() before each run. Without it (USMP) no arena is emitted unless
   // GlueOptions::workspace_size_bytes asks for one.
@@ -62,9 +68,13 @@ std::string sanitize_c_name(std::string_view name);
 
 // Member names of struct tvmgen_<mod>_inputs / _outputs, in declaration order, read from the
 // text of tvmgen_<mod>.h. Throws utvm::Error(kBadInput) when a struct is missing.
+// workspace_pools / devices are empty when the header has no such struct (TVM emits them only
+// for user-supplied USMP pools and BYOC devices).
 struct InterfaceStructs {
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
+  std::vector<std::string> workspace_pools;
+  std::vector<std::string> devices;
 };
 InterfaceStructs parse_interface_header(std::string_view header_text, std::string_view module_name);
 
