@@ -5,6 +5,8 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -101,20 +103,26 @@ class Reader {
                          limits_.max_total_bytes));
       }
       std::string data;
-      data.resize(usize);
-      std::size_t got = 0;
-      while (got < usize) {
-        la_ssize_t n = archive_read_data(a_, data.data() + got, usize - got);
-        if (n < 0) {
+      data.reserve(usize);
+      for (;;) {
+        const void* block = nullptr;
+        std::size_t len = 0;
+        la_int64_t offset = 0;
+        int rr = archive_read_data_block(a_, &block, &len, &offset);
+        if (rr == ARCHIVE_EOF) break;
+        if (rr < ARCHIVE_WARN) {
           fail(name_, raw,
-               fmt::format("truncated or unreadable member data at byte {}: {}", got,
+               fmt::format("truncated or unreadable member data at byte {}: {}", data.size(),
                            libarchive_error(a_)));
         }
-        if (n == 0) {
-          fail(name_, raw, fmt::format("truncated member: got {} of {} bytes", got, usize));
+        if (offset < 0 || static_cast<std::uint64_t>(offset) < data.size() ||
+            static_cast<std::uint64_t>(offset) + len > usize) {
+          fail(name_, raw, "member data does not match its declared size");
         }
-        got += static_cast<std::size_t>(n);
+        data.append(static_cast<std::size_t>(offset) - data.size(), '\0');  // sparse hole
+        data.append(static_cast<const char*>(block), len);
       }
+      data.resize(usize, '\0');  // a trailing sparse hole
       members.emplace(std::move(name), std::move(data));
     }
     if (count == 0) fail(name_, "", "empty archive (no tar entries)");
@@ -181,8 +189,26 @@ Archive Archive::read(const std::filesystem::path& tar, const ArchiveLimits& lim
   if (ec || !std::filesystem::exists(status)) fail(result.name_, "", "no such file");
   if (!std::filesystem::is_regular_file(status)) fail(result.name_, "", "not a regular file");
   if (std::filesystem::file_size(tar, ec) == 0 && !ec) fail(result.name_, "", "empty file");
+  // Map the file and let libarchive read it in place: one copy per member, no read() loop.
+  int fd = ::open(result.name_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(result.name_, "", std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    fail(result.name_, "", "empty file");
+  }
+  auto size = static_cast<std::size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) fail(result.name_, "", std::string("cannot map: ") + std::strerror(errno));
+  struct Unmap {
+    void* p;
+    std::size_t n;
+    ~Unmap() { ::munmap(p, n); }
+  } unmap{map, size};
+  ::madvise(map, size, MADV_SEQUENTIAL);
   ArchivePtr a = new_reader();
-  if (archive_read_open_filename(a.get(), result.name_.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  if (archive_read_open_memory(a.get(), map, size) != ARCHIVE_OK) {
     fail(result.name_, "", "not a readable tar archive: " + libarchive_error(a.get()));
   }
   Reader(a.get(), result.name_, limits).run(result.members_, result.directories_);
