@@ -107,7 +107,15 @@ Graph parse_graph_json(std::string_view text, std::string_view file_name) {
     if (auto it = n.find("attrs"); it != n.end()) {
       if (!it->is_object()) c.fail(field + ".attrs", "expected an object");
       for (const auto& [k, v] : it->items()) {
-        node.attrs[k] = v.is_string() ? v.get<std::string>() : v.dump();
+        // Strings as TVM writes them; plain scalars tolerated. Nested values are refused (and
+        // never dumped: dump() recurses, so a deeply nested value could exhaust the stack).
+        if (v.is_string()) {
+          node.attrs[k] = v.get<std::string>();
+        } else if (v.is_number() || v.is_boolean()) {
+          node.attrs[k] = v.dump();
+        } else {
+          c.fail(field + ".attrs." + k, "expected a string");
+        }
       }
     }
     const json& inputs = c.array(c.member(n, "inputs", field), field + ".inputs");

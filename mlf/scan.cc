@@ -117,7 +117,8 @@ bool scan_struct(std::string_view text, std::string_view struct_name,
        pos = text.find(key, pos + 1)) {
     std::size_t i = pos + key.size();
     if (i < text.size() && is_ident(text[i])) continue;
-    i = skip_ws(text, i);
+    while (i < text.size() && is_space(text[i]))
+      ++i;  // TVM writes "struct x {"
     if (i >= text.size() || text[i] != '{') continue;
     std::size_t end = text.find('}', i);
     if (end == std::string_view::npos) return false;
@@ -239,15 +240,54 @@ bool contains_identifier(std::string_view text, std::string_view symbol) {
 }
 
 std::optional<std::string> find_definition(std::string_view text, std::string_view symbol) {
-  for (std::size_t pos = text.find(symbol); pos != std::string_view::npos;
-       pos = text.find(symbol, pos + 1)) {
-    if (pos > 0 && is_ident(text[pos - 1])) continue;
-    std::size_t i = skip_ws(text, pos + symbol.size());
-    if (i >= text.size() || text[i] != '(') continue;
-    std::size_t end = match_bracket(text, i);
-    if (end == std::string_view::npos) continue;
-    std::size_t j = skip_ws(text, end);
-    if (j < text.size() && text[j] == '{') return std::string(text.substr(i + 1, end - i - 2));
+  // One linear pass (hostile sources must not make this quadratic): track open parentheses,
+  // remembering which directly follow `symbol`; when one of those closes and the next token is
+  // '{', it is a definition. ';' and braces end any parameter list, so they reset the stack.
+  struct Open {
+    std::size_t pos;
+    bool target;
+  };
+  std::vector<Open> stack;
+  const std::size_t n = text.size();
+  auto follows_symbol = [&](std::size_t paren) {
+    std::size_t e = paren;
+    while (e > 0 && is_space(text[e - 1]))
+      --e;
+    if (e < symbol.size() || text.compare(e - symbol.size(), symbol.size(), symbol) != 0) {
+      return false;
+    }
+    std::size_t s = e - symbol.size();
+    return s == 0 || !is_ident(text[s - 1]);
+  };
+  for (std::size_t i = 0; i < n;) {
+    char c = text[i];
+    if (c == '/' && i + 1 < n && (text[i + 1] == '*' || text[i + 1] == '/')) {
+      std::size_t e = text[i + 1] == '*' ? text.find("*/", i + 2) : text.find('\n', i + 2);
+      i = e == std::string_view::npos ? n : e + (text[i + 1] == '*' ? 2 : 1);
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      for (++i; i < n && text[i] != c && text[i] != '\n'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      ++i;
+      continue;
+    }
+    if (c == ';' || c == '{' || c == '}') {
+      stack.clear();
+    } else if (c == '(') {
+      if (stack.size() >= 256) stack.clear();
+      stack.push_back({i, follows_symbol(i)});
+    } else if (c == ')' && !stack.empty()) {
+      Open open = stack.back();
+      stack.pop_back();
+      if (open.target) {
+        std::size_t j = skip_ws(text, i + 1);
+        if (j < n && text[j] == '{')
+          return std::string(text.substr(open.pos + 1, i - open.pos - 1));
+      }
+    }
+    ++i;
   }
   return std::nullopt;
 }
