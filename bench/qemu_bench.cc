@@ -168,6 +168,7 @@ fs::path bench_project(const BenchModel& m, std::string* board_machine) {
   if (!fs::exists(device / "include/dlpack/dlpack.h")) {
     fs::remove_all(root);
     fs::create_directories(tmpl);
+    fs::create_directories(device / "ports");
     for (const char* f : {"CMakeLists.txt", "arm-none-eabi.cmake"})
       fs::copy_file(src / "platforms/baremetal/template" / f, tmpl / f);
     fs::copy_file(src / "platforms/baremetal/boards.json", tmpl / "boards.json");

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -166,8 +167,11 @@ TEST(QemuProcess, BadMachineQuotesQemu) {
   }
 }
 
-// The owner dies without running any destructor (SIGKILL): the lifeline watcher must stop QEMU.
-TEST(QemuProcess, NoQemuLeftWhenOwnerIsKilled) {
+// The owner dies without running any destructor: SIGKILL (a crash), SIGINT (Ctrl-C with the
+// default action) or SIGTERM. The lifeline watcher must stop QEMU in every case.
+class OwnerDeath : public ::testing::TestWithParam<int> {};
+
+TEST_P(OwnerDeath, NoQemuLeftWhenOwnerDies) {
   SKIP_WITHOUT_TOOLS();
   auto elf = firmware("hang");
   int fds[2];
@@ -176,6 +180,8 @@ TEST(QemuProcess, NoQemuLeftWhenOwnerIsKilled) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(fds[0]);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
     try {
       QemuProcess q(options_for(elf, default_qemu_channel()));
       pid_t group = q.process_group();
@@ -191,11 +197,24 @@ TEST(QemuProcess, NoQemuLeftWhenOwnerIsKilled) {
   ASSERT_EQ(::read(fds[0], &group, sizeof group), static_cast<ssize_t>(sizeof group));
   ::close(fds[0]);
   ASSERT_TRUE(group_alive(group));
-  ::kill(child, SIGKILL);
+  ::kill(child, GetParam());
   int status = 0;
   ::waitpid(child, &status, 0);
-  EXPECT_TRUE(wait_group_gone(group, 5s)) << "QEMU survived its owner";
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == GetParam());
+  EXPECT_TRUE(wait_group_gone(group, 5s)) << "QEMU survived its owner's " << strsignal(GetParam());
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, OwnerDeath, ::testing::Values(SIGKILL, SIGINT, SIGTERM),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case SIGKILL:
+                               return std::string("SIGKILL");
+                             case SIGINT:
+                               return std::string("SIGINT");
+                             default:
+                               return std::string("SIGTERM");
+                           }
+                         });
 
 TEST(QemuChannelNames, RoundTrip) {
   for (auto c : {QemuChannel::kStdio, QemuChannel::kTcpClient, QemuChannel::kTcpServer}) {
