@@ -210,7 +210,13 @@ void do_create(Args a) {
     }
     for (const auto& item : options.items())
       persist(item.key());
-    tmpl->generate_project(mlf, utvm::cli::device_sources_dir(), project_dir, options);
+    try {
+      tmpl->generate_project(mlf, utvm::cli::device_sources_dir(), project_dir, options);
+    } catch (const Error&) {
+      // Half a project is worse than none: the next attempt would need -f.
+      fs::remove_all(project_dir, ec);
+      throw;
+    }
   }
   if (!fs::is_directory(project_dir, ec)) {
     throw Error(ExitCode::kServerError,
@@ -296,7 +302,9 @@ void do_step(Args a, std::string_view method) {
 
   const bool verbose = utvm::cli::cli_context().verbose;
   const auto t0 = std::chrono::steady_clock::now();
-  utvm::cli::StatusLine status;
+  // With --verbose the build tools write to the terminal: no line redrawn in place under them.
+  utvm::cli::StatusLine status(verbose ? utvm::cli::StatusLine::Mode::kPlain
+                                       : utvm::cli::StatusLine::Mode::kAuto);
   StepLog log(dir, is_build ? "utvm-build.log" : "utvm-flash.log", verbose);
   LaunchedServer server(dir, log.fd());
   const api::ServerInfo info = query_project(server, dir);

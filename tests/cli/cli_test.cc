@@ -554,6 +554,23 @@ TEST_F(CliTest, ColourOnlyOnTtyWithoutNoColor) {
 // ---- Ctrl-C
 // ----------------------------------------------------------------------------------------
 
+TEST_F(CliTest, LiveStatusLineOnTtyPlainLinesOtherwise) {
+  REQUIRE_PYTHON();
+  ASSERT_EQ(run({"create-project", "proj", mlf(), "template", "--template-dir",
+                 (kTemplates / "python").string(), "--project-option", "board=qemu_x86"})
+                .rc,
+            0);
+  setenv("UTVM_DATA_DIR", (dir / "data").c_str(), 1);
+  std::string tty = run_on_pty({"build", (dir / "proj").string()}, true);
+  unsetenv("UTVM_DATA_DIR");
+  EXPECT_NE(tty.find("\r\033[Kbuilding " + (dir / "proj").string()), std::string::npos) << tty;
+  EXPECT_NE(tty.find("\r\033[Kbuilt " + (dir / "proj").string()), std::string::npos) << tty;
+  Result r = run({"build", "proj"});
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
+  EXPECT_EQ(r.err.rfind("building " + (dir / "proj").string() + " ...\nbuilt ", 0), 0u) << r.err;
+}
+
 bool process_gone(pid_t pid) {
   if (::kill(pid, 0) != 0) return true;
   // A zombie waiting for a reaper that is not us counts as gone.

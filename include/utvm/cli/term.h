@@ -3,6 +3,7 @@
 // silent in --json mode.
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace utvm::cli {
@@ -11,6 +12,8 @@ bool is_tty(int fd);
 // True when `fd` is a terminal, NO_COLOR is unset/empty and --no-color was not given.
 bool use_color(int fd);
 
+// On a TTY the live line also shows the seconds elapsed since the last update(), redrawn once a
+// second by a background thread, so a long build visibly makes progress.
 class StatusLine {
  public:
   enum class Mode { kAuto, kPlain, kSilent };
@@ -25,6 +28,11 @@ class StatusLine {
 
  private:
   void write(const std::string& s);
+  void start_ticker();
+  void stop_ticker();
+  struct Ticker;
+  std::unique_ptr<Ticker> ticker_;
+  std::string text_;
   int fd_;
   bool tty_ = false;
   bool silent_ = false;
