@@ -60,9 +60,10 @@ std::string human(const std::string& archive, const utvm::mlf::Model& model) {
     }
     for (const auto& t : m.targets)
       out += fmt::format("  target:           {}\n", t);
-    out += fmt::format(
-        "  workspace:        {} bytes{}\n", m.workspace_size_bytes,
-        m.needs_workspace_allocator ? " (allocated at run time)" : " (statically planned)");
+    out += fmt::format("  workspace:        {} bytes{}\n", m.workspace_size_bytes,
+                       m.executor == Executor::kGraph ? ""
+                       : m.needs_workspace_allocator  ? " (allocated at run time)"
+                                                      : " (statically planned)");
     out += fmt::format("  constants:        {} bytes\n", m.constants_size_bytes);
     out += fmt::format("  io:               {} bytes\n", m.io_size_bytes);
     print_tensors(out, "inputs", m.inputs);
