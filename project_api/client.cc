@@ -216,12 +216,11 @@ struct Client::Impl {
 
   // Parses and checks the reply in `line`; returns its result or throws the error it carries.
   Json decode(std::string_view method, std::int64_t id) {
-    Json reply;
-    try {
-      reply = Json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      fatal(method, std::string("reply is not valid JSON (") + e.what() + "): " + excerpt(line));
-    }
+    // json.loads semantics, like TVM's client (NaN/Infinity accepted, strict UTF-8).
+    std::string parse_error;
+    std::optional<Json> parsed = parse_json(line, &parse_error);
+    if (!parsed) fatal(method, "reply is not valid JSON (" + parse_error + "): " + excerpt(line));
+    Json reply = std::move(*parsed);
     jsonrpc::Reply r;
     try {
       r = jsonrpc::decode_reply(reply, Json(id));
