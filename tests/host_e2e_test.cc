@@ -1,0 +1,293 @@
+// The main job end to end on the host platform, through the real `utvm` binary:
+// create-project -> build -> flash -> run -i in.npz -o out.npz, for the example model and every
+// shared TVM fixture that compiles for x86. Outputs must be bit-identical to the same MLF sources
+// compiled straight into a test program (codegen's HostReference, no utvm link involved).
+// Also: what a user gets for bad inputs, broken projects and a device that dies mid-run.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fmt/core.h>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "reference.h"
+#include "utvm/common/error.h"
+#include "utvm/npz/npz.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    r.output.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+std::string utvm() {
+  return std::string(UTVM_BINARY_DIR) + "/bin/utvm";
+}
+
+std::string q(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("utvm-e2e-{}-{}", name, getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Random bytes that are valid values of `dtype` (floats in [-1, 1), integers anywhere).
+std::string random_tensor(const std::string& dtype, std::uint64_t bytes, std::mt19937& rng) {
+  std::string data(bytes, '\0');
+  if (dtype == "float32") {
+    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+    for (std::uint64_t i = 0; i + 4 <= bytes; i += 4) {
+      float v = d(rng);
+      std::memcpy(&data[i], &v, 4);
+    }
+  } else {
+    std::uniform_int_distribution<int> d(0, 255);
+    for (auto& c : data)
+      c = static_cast<char>(d(rng));
+  }
+  return data;
+}
+
+// Makes, builds and flashes a host project for `archive` in `work`; returns the project dir.
+fs::path make_project(const fs::path& archive, const fs::path& work) {
+  const fs::path project = work / "project";
+  auto r = run_command(fmt::format("{} create-project {} {} host", utvm(), q(project), q(archive)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = run_command(fmt::format("{} build {}", utvm(), q(project)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = run_command(fmt::format("{} flash {}", utvm(), q(project)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return project;
+}
+
+// Runs the model on the host platform and through the direct reference with the same random
+// inputs; the outputs must match bit for bit.
+void expect_bit_identical(const fs::path& archive, const std::string& name) {
+  const fs::path work = fresh_dir(name);
+  utvm::codegen::testing::HostReference ref(archive, work / "reference", UTVM_SOURCE_DIR);
+  if (auto why = ref.host_incompatibility()) GTEST_SKIP() << name << ": " << *why;
+  const auto& module = ref.module();
+
+  std::mt19937 rng(1234);
+  utvm::codegen::testing::Tensors inputs;
+  std::vector<std::pair<std::string, utvm::npz::Array>> npz_inputs;
+  for (const auto& in : module.inputs) {
+    utvm::npz::Array a;
+    a.dtype = in.dtype;
+    if (in.shape)
+      a.shape = *in.shape;
+    else
+      a.shape = {static_cast<std::int64_t>(in.bytes / utvm::npz::dtype_size(in.dtype))};
+    a.data = random_tensor(in.dtype, in.bytes, rng);
+    inputs.push_back(a.data);
+    npz_inputs.emplace_back(in.name, a);
+  }
+  utvm::npz::write_npz(work / "in.npz", npz_inputs);
+  const auto expected = ref.run_direct(inputs);
+
+  const fs::path project = make_project(archive, work);
+  auto r = run_command(fmt::format("{} run {} -i {} -o {}", utvm(), q(project), q(work / "in.npz"),
+                                   q(work / "out.npz")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto outputs = utvm::npz::read_npz(work / "out.npz");
+  ASSERT_EQ(outputs.size(), expected.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    EXPECT_EQ(outputs[i].first, fmt::format("output_{}", i));
+    EXPECT_EQ(outputs[i].second.data, expected[i]) << name << ": output " << i << " differs";
+  }
+  fs::remove_all(work);
+}
+
+fs::path fixture(const std::string& name) {
+  return fs::path(UTVM_SHARED_DIR) / "fixtures" / "mlf" / name;
+}
+
+#define REQUIRE_FIXTURE(path)                                                               \
+  if (!fs::exists(path))                                                                    \
+  GTEST_SKIP() << "shared fixture " << (path) << " is absent (../shared not checked out); " \
+               << "skipping"
+
+TEST(HostEndToEnd, ExampleModelBitIdentical) {
+  expect_bit_identical(fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar",
+                       "example");
+}
+
+TEST(HostEndToEnd, SineAotV5BitIdentical) {
+  REQUIRE_FIXTURE(fixture("sine_aot_v5.tar"));
+  expect_bit_identical(fixture("sine_aot_v5.tar"), "sine_aot_v5");
+}
+
+TEST(HostEndToEnd, YesNoV5BitIdentical) {
+  REQUIRE_FIXTURE(fixture("yes_no_v5.tar"));
+  expect_bit_identical(fixture("yes_no_v5.tar"), "yes_no_v5");
+}
+
+TEST(HostEndToEnd, MatchCpuonlyV7BitIdentical) {
+  REQUIRE_FIXTURE(fixture("match_cpuonly_v7.tar"));
+  expect_bit_identical(fixture("match_cpuonly_v7.tar"), "match_cpuonly_v7");
+}
+
+// A graph-executor MLF made by TVM 0.16, lowered to static C: outputs equal TVM's own.
+TEST(HostEndToEnd, Tvm016GraphMatchesTvmOutputs) {
+  const fs::path dir = fs::path(UTVM_SHARED_DIR) / "fixtures" / "tvm016";
+  REQUIRE_FIXTURE(dir / "sine_graph.tar");
+  const fs::path work = fresh_dir("tvm016");
+  const fs::path project = make_project(dir / "sine_graph.tar", work);
+  auto r = run_command(fmt::format("{} run {} -i {} -o {}", utvm(), q(project),
+                                   q(dir / "sine_inputs.npz"), q(work / "out.npz")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto got = utvm::npz::read_npz(work / "out.npz");
+  const auto want = utvm::npz::read_npz(dir / "sine_outputs.npz");
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(want.size(), 1u);
+  ASSERT_EQ(got[0].second.dtype, "float32");
+  float g, w;
+  std::memcpy(&g, got[0].second.data.data(), 4);
+  std::memcpy(&w, want[0].second.data.data(), 4);
+  EXPECT_NEAR(g, w, 1e-6);
+  fs::remove_all(work);
+}
+
+// ---- bad input, broken projects, dying devices ------------------------------------------------
+
+class HostBadInput : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    work_ = fresh_dir("bad");
+    project_ =
+        make_project(fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar", work_);
+  }
+  static void TearDownTestSuite() { fs::remove_all(work_); }
+
+  static CommandResult run_with(const std::vector<std::pair<std::string, utvm::npz::Array>>& in) {
+    const fs::path file = work_ / "in.npz";
+    utvm::npz::write_npz(file, in);
+    return run_command(fmt::format("{} run {} -i {}", utvm(), q(project_), q(file)));
+  }
+
+  static utvm::npz::Array input(std::string dtype, std::vector<std::int64_t> shape) {
+    utvm::npz::Array a;
+    a.dtype = std::move(dtype);
+    a.shape = std::move(shape);
+    std::uint64_t n = 1;
+    for (auto d : a.shape)
+      n *= static_cast<std::uint64_t>(d);
+    a.data.assign(n * utvm::npz::dtype_size(a.dtype), '\0');
+    return a;
+  }
+
+  static inline fs::path work_, project_;
+};
+
+constexpr int kBadInput = static_cast<int>(utvm::ExitCode::kBadInput);
+
+TEST_F(HostBadInput, WrongNameListsExpectedInputs) {
+  auto r = run_with({{"nope", input("float32", {1, 4})}});
+  EXPECT_EQ(r.exit_code, kBadInput) << r.output;
+  EXPECT_NE(r.output.find("the input tensor 'nope' is not in the graph. Expected inputs: "
+                          "'['input']'"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(HostBadInput, WrongDtype) {
+  auto r = run_with({{"input", input("int8", {1, 4})}});
+  EXPECT_EQ(r.exit_code, kBadInput) << r.output;
+  EXPECT_NE(r.output.find("dtype int8, the model wants float32"), std::string::npos) << r.output;
+}
+
+TEST_F(HostBadInput, WrongShape) {
+  auto r = run_with({{"input", input("float32", {2, 4})}});
+  EXPECT_EQ(r.exit_code, kBadInput) << r.output;
+  EXPECT_NE(r.output.find("shape (2, 4), the model wants (1, 4)"), std::string::npos) << r.output;
+}
+
+TEST_F(HostBadInput, TruncatedNpz) {
+  const fs::path file = work_ / "trunc.npz";
+  utvm::npz::write_npz(file, {{"input", input("float32", {1, 4})}});
+  fs::resize_file(file, fs::file_size(file) / 2);
+  auto r = run_command(fmt::format("{} run {} -i {}", utvm(), q(project_), q(file)));
+  EXPECT_EQ(r.exit_code, kBadInput) << r.output;
+  EXPECT_NE(r.output.find("trunc.npz"), std::string::npos) << r.output;
+}
+
+TEST_F(HostBadInput, MissingInputsFile) {
+  auto r = run_command(fmt::format("{} run {} -i {}", utvm(), q(project_), q(work_ / "no.npz")));
+  EXPECT_EQ(r.exit_code, kBadInput) << r.output;
+  EXPECT_NE(r.output.find("no.npz"), std::string::npos) << r.output;
+}
+
+TEST_F(HostBadInput, ProjectWithoutServer) {
+  const fs::path broken = work_ / "no-server";
+  fs::create_directories(broken);
+  auto r = run_command(fmt::format("{} run {}", utvm(), q(broken)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kServerNotFound)) << r.output;
+}
+
+TEST_F(HostBadInput, ProjectWithoutBuild) {
+  const fs::path copy = work_ / "unbuilt";
+  fs::copy(project_, copy, fs::copy_options::recursive);
+  fs::remove_all(copy / "build");
+  auto r = run_command(fmt::format("{} run {}", utvm(), q(copy)));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run build first"), std::string::npos) << r.output;
+  fs::remove_all(copy);
+}
+
+// The device program dies after a few bytes: a transport error (exit 8) that says so, no hang.
+TEST_F(HostBadInput, DeviceExitsMidRun) {
+  const fs::path copy = work_ / "dying";
+  fs::copy(project_, copy, fs::copy_options::recursive);
+  const fs::path device = copy / "build" / "utvm-device";
+  fs::remove(device);
+  {
+    std::ofstream s(device);
+    s << "#!/bin/sh\nhead -c 8 >/dev/null\nexit 3\n";
+  }
+  fs::permissions(device, fs::perms::owner_all);
+  auto r = run_command(fmt::format("{} run {} --timeout 2", utvm(), q(copy)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
+  fs::remove_all(copy);
+}
+
+// A device that never answers ends in a timeout error, not a hang.
+TEST_F(HostBadInput, SilentDeviceTimesOut) {
+  const fs::path copy = work_ / "silent";
+  fs::copy(project_, copy, fs::copy_options::recursive);
+  const fs::path device = copy / "build" / "utvm-device";
+  fs::remove(device);
+  {
+    std::ofstream s(device);
+    s << "#!/bin/sh\nexec cat >/dev/null\n";
+  }
+  fs::permissions(device, fs::perms::owner_all);
+  auto r = run_command(fmt::format("{} run {} --timeout 0.2", utvm(), q(copy)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
+  fs::remove_all(copy);
+}
+
+}  // namespace
