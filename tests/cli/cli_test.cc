@@ -487,6 +487,16 @@ TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
   }
   EXPECT_TRUE(saw_sh) << r.out;
   EXPECT_TRUE(saw_missing) << r.out;
+  // A template made of microtvm_api_server.py only needs python3.
+  write_file(dir / "data/platforms/pyonly/microtvm_api_server.py", "");
+  r = run({"doctor", "--json"});
+  j = nlohmann::json::parse(r.out);
+  bool saw_python = false;
+  for (const auto& c : j["checks"]) {
+    saw_python =
+        saw_python || (c["platform"] == "pyonly" && c["tool"] == "python3 (Python template)");
+  }
+  EXPECT_TRUE(saw_python) << r.out;
   r = run({"doctor"});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("fix: install zeta-cc"), std::string::npos) << r.out;
