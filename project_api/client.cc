@@ -231,6 +231,16 @@ struct Client::Impl {
     return std::move(r.result);
   }
 
+  // Callers size their buffers by n: more than n bytes back is a server bug, never passed on.
+  std::size_t check_read_size(std::string_view method, std::size_t n,
+                              std::vector<std::uint8_t>& out, std::size_t before) {
+    const std::size_t got = out.size() - before;
+    if (got <= n) return got;
+    out.resize(before);
+    throw ProtocolError(context(method) + ": the server returned " + std::to_string(got) +
+                        " bytes for n=" + std::to_string(n));
+  }
+
   std::optional<Clock::time_point> deadline_after(std::optional<std::chrono::milliseconds> t) {
     if (!t) return std::nullopt;
     return Clock::now() + *t;
@@ -436,12 +446,14 @@ std::size_t Client::read_transport_into(std::size_t n, std::optional<double> tim
   if (line.size() >= prefix.size() + suffix.size() && line.compare(0, prefix.size(), prefix) == 0 &&
       line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0) {
     std::string_view text(line.data() + prefix.size(), line.size() - prefix.size() - suffix.size());
+    bool decoded = false;
     try {
       b85decode_append(text, out);
-      return out.size() - before;
+      decoded = true;
     } catch (const utvm::Error&) {
       out.resize(before);  // not plain base85 (e.g. an unusual reply shape): parse it properly
     }
+    if (decoded) return c.check_read_size(m, n, out, before);
   }
   Json result = c.decode(m, id);
   const std::string ctx = c.context(m);
@@ -453,7 +465,7 @@ std::size_t Client::read_transport_into(std::size_t n, std::optional<double> tim
     out.resize(before);
     throw ProtocolError(ctx + ": reply data: " + e.what());
   }
-  return out.size() - before;
+  return c.check_read_size(m, n, out, before);
 }
 
 void Client::write_transport(std::span<const std::uint8_t> data,

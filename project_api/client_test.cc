@@ -306,6 +306,17 @@ TEST_F(PythonServerTest, ServerErrorFromBuildCarriesTracebackAndBuildExitCode) {
   }
 }
 
+TEST_F(PythonServerTest, MoreBytesThanAskedForIsRefused) {
+  ScopedEnv env("UTVM_TEST_MISBEHAVE", "overlong_read");
+  Client c = launch();
+  c.open_transport({});
+  c.write_transport(std::vector<std::uint8_t>{1, 2, 3}, 1.0);
+  std::vector<std::uint8_t> out = {9};
+  EXPECT_EQ(expect_throw<ProtocolError>([&] { c.read_transport_into(2, 1.0, out); }),
+            context("read_transport") + ": the server returned 3 bytes for n=2");
+  EXPECT_EQ(out, std::vector<std::uint8_t>{9});  // nothing appended
+}
+
 TEST_F(PythonServerTest, UnsupportedTvmVersionByType) {
   ScopedEnv env("UTVM_TEST_MISBEHAVE", "unsupported_tvm");
   Client c = launch();

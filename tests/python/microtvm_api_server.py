@@ -25,6 +25,7 @@ generate_project/build/flash/open_transport call (applies to that call). Values:
   no_protocol     server_info_query has no protocol_version
   server_error    fail with a generic error (-32000 "calling method <m>")
   unsupported_tvm raise UnsupportedTVMVersionError
+  overlong_read   read_transport returns n + 1 bytes
 Each build call's options are written to build_options.json in the server's directory.
 """
 
@@ -234,6 +235,8 @@ class Server:
                 elif mode != "no_protocol":
                     result["protocol_version"] = 1
             elif method == "read_transport":
+                if mode == "overlong_read":
+                    result = bytes(params["n"] + 1)
                 result = {"data": base64.b85encode(result).decode("ascii")}
             elif method in ("generate_project", "build", "flash", "close_transport",
                             "write_transport"):

@@ -81,7 +81,8 @@ class Client {
   void flash(const nlohmann::json& options);
   TransportTimeouts open_transport(const nlohmann::json& options);
   void close_transport();
-  // Returns 1..n bytes (what the server sent); IoTimeoutError when nothing arrived in time.
+  // Returns 0..n bytes (what the server sent; 0, like IoTimeoutError, means nothing arrived in
+  // time). More than n bytes from the server is a ProtocolError (nothing is returned or appended).
   std::vector<std::uint8_t> read_transport(std::size_t n, std::optional<double> timeout_sec);
   // Appends to `out` instead (reusing its capacity); returns the number of bytes appended.
   std::size_t read_transport_into(std::size_t n, std::optional<double> timeout_sec,
