@@ -346,6 +346,10 @@ struct Misbehaviour {
   const char* expected;  // substring of what()
 };
 
+void PrintTo(const Misbehaviour& m, std::ostream* os) {
+  *os << m.mode;
+}
+
 class PythonServerMisbehaviour : public PythonServerTest,
                                  public ::testing::WithParamInterface<Misbehaviour> {};
 
