@@ -8,6 +8,8 @@
 #include <fstream>
 #include <random>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -71,7 +73,8 @@ struct Install {
 const Install& install() {
   static Install inst = [] {
     Install i;
-    i.root = fs::path(UTVM_BINARY_DIR) / "test-baremetal-install";
+    // Per process: ctest runs the test cases of this file in parallel processes.
+    i.root = fs::path(UTVM_BINARY_DIR) / ("test-baremetal-install-" + std::to_string(::getpid()));
     fs::remove_all(i.root);
     i.template_dir = i.root / "platforms" / "baremetal";
     i.device = i.root / "device";
@@ -89,6 +92,13 @@ const Install& install() {
     fs::copy_file("/usr/include/dlpack/dlpack.h", i.device / "include/dlpack/dlpack.h");
     return i;
   }();
+  static struct Cleanup {
+    fs::path root;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(root, ec);
+    }
+  } cleanup{inst.root};
   return inst;
 }
 
@@ -100,7 +110,7 @@ fs::path fresh_project(const std::string& name) {
 }
 
 fs::path example_mlf() {
-  fs::path p = fs::path(UTVM_BINARY_DIR) / "test-baremetal-projects" / "example_mlp.tar";
+  fs::path p = install().root / "example_mlp.tar";
   fs::create_directories(p.parent_path());
   tools::write_example_mlf(p);
   return p;
@@ -228,6 +238,10 @@ struct FixtureCase {
   const char* file;  // under /work/shared/fixtures
   const char* board;
 };
+
+void PrintTo(const FixtureCase& c, std::ostream* os) {
+  *os << c.file << " on " << c.board;
+}
 
 class BaremetalFixture : public ::testing::TestWithParam<FixtureCase> {};
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -65,6 +66,15 @@ fs::path build_firmware(const FirmwareRequest& request, const std::string& name)
   const fs::path source = UTVM_SOURCE_DIR;
   const fs::path dir = fs::path(UTVM_BINARY_DIR) / "test-firmware" / name;
   fs::create_directories(dir);
+  // ctest runs each test case as its own process, in parallel: one build per directory at a time.
+  int lock_fd = ::open((dir.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd >= 0) ::flock(lock_fd, LOCK_EX);
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } unlock{lock_fd};
   const fs::path log = dir / "build.log";
   fs::remove(log);
   std::vector<std::string> configure = {
@@ -93,8 +103,11 @@ fs::path build_firmware(const FirmwareRequest& request, const std::string& name)
   // dlpack.h alone, so the cross compiler never sees the host's /usr/include.
   const fs::path dlpack = fs::path(UTVM_BINARY_DIR) / "test-firmware" / "dlpack";
   fs::create_directories(dlpack / "dlpack");
-  fs::copy_file("/usr/include/dlpack/dlpack.h", dlpack / "dlpack" / "dlpack.h",
-                fs::copy_options::update_existing);
+  if (!fs::exists(dlpack / "dlpack" / "dlpack.h")) {
+    const fs::path tmp = dlpack / "dlpack" / ("dlpack.h." + std::to_string(::getpid()));
+    fs::copy_file("/usr/include/dlpack/dlpack.h", tmp, fs::copy_options::overwrite_existing);
+    fs::rename(tmp, dlpack / "dlpack" / "dlpack.h");
+  }
   configure.push_back("-DUTVM_DLPACK_DIR=" + dlpack.string());
   run_logged(configure, log, "configuring the firmware");
   run_logged({"cmake", "--build", dir.string()}, log, "building the firmware");
