@@ -9,6 +9,7 @@
 #include "baremetal/baremetal_server.h"
 #include "host/host_server.h"
 #include "utvm/project_api/server.h"
+#include "zephyr/zephyr_server.h"
 
 namespace utvm::platforms {
 namespace fs = std::filesystem;
@@ -34,7 +35,12 @@ int run_platform_server(std::string_view platform, int argc, char** argv) {
     baremetal::BaremetalHandler handler(fs::current_path(), data_dir() / "device");
     return project_api::serve(handler, argc, argv);
   }
-  std::fprintf(stderr, "utvm api-server: unknown platform '%.*s' (built-in: host, baremetal)\n",
+  if (platform == "zephyr") {
+    zephyr::ZephyrHandler handler(fs::current_path(), data_dir() / "device");
+    return project_api::serve(handler, argc, argv);
+  }
+  std::fprintf(stderr,
+               "utvm api-server: unknown platform '%.*s' (built-in: host, baremetal, zephyr)\n",
                static_cast<int>(platform.size()), platform.data());
   return 2;
 }

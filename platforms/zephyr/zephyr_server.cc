@@ -1,0 +1,723 @@
+#include "zephyr_server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "utvm/codegen/glue.h"
+#include "utvm/codegen/graph.h"
+#include "utvm/common/error.h"
+#include "utvm/common/subprocess.h"
+#include "utvm/mlf/archive.h"
+#include "utvm/mlf/model.h"
+#include "utvm/project_api/errors.h"
+#include "utvm/transport/qemu.h"
+#include "utvm/transport/serial.h"
+
+namespace utvm::platforms::zephyr {
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Static RAM of the runtime, link, port and Zephyr's kernel besides the model (rounded up).
+constexpr std::uint64_t kRuntimeRamBytes = 8192;
+constexpr std::uint64_t kDefaultMainStack = 4096;  // what prj.conf asks for when not told
+constexpr auto kReenumerateTimeout = std::chrono::milliseconds(10000);
+
+api::ProjectOption make_option(std::string name, std::string type, json default_value,
+                               std::vector<std::string> required, std::vector<std::string> optional,
+                               std::string help) {
+  api::ProjectOption o;
+  o.name = std::move(name);
+  o.type = std::move(type);
+  o.default_value = std::move(default_value);
+  if (!required.empty()) o.required = std::move(required);
+  if (!optional.empty()) o.optional = std::move(optional);
+  o.help = std::move(help);
+  return o;
+}
+
+std::optional<std::string> str_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    throw api::ServerError(fmt::format("option {}: want a string, got {}", name, it->dump()));
+  }
+  if (it->get_ref<const std::string&>().empty()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool bool_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == "true") return true;
+    if (s == "false" || s.empty()) return false;
+  }
+  throw api::ServerError(fmt::format("option {}: want true or false, got {}", name, it->dump()));
+}
+
+std::optional<std::uint64_t> uint_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer() && it->get<long long>() >= 0) return it->get<long long>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (!s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos)
+      return std::stoull(s);
+  }
+  throw api::ServerError(
+      fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.good()) throw Error(ExitCode::kFailure, fmt::format("cannot write {}", path.string()));
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string cmake_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\' || c == '$' || c == ';') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  if (!fs::exists(from)) {
+    throw Error(ExitCode::kFailure,
+                fmt::format("utvm's files are missing: {} (broken installation?)", from.string()));
+  }
+  fs::create_directories(to.parent_path());
+  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;)
+    out.push_back(w);
+  return out;
+}
+
+std::optional<fs::path> find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (!path) return std::nullopt;
+  std::istringstream in(path);
+  for (std::string dir; std::getline(in, dir, ':');) {
+    if (dir.empty()) dir = ".";
+    fs::path p = fs::path(dir) / program;
+    if (::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::string tail(const std::string& text, size_t max = 4000) {
+  return text.size() > max ? "..." + text.substr(text.size() - max) : text;
+}
+
+// Runs a tool with stdout+stderr appended to `log`; returns the raw wait status.
+int run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log,
+               const std::vector<std::pair<std::string, std::string>>& env) {
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw api::ServerError(fmt::format("cannot write {}", log.string()));
+  std::string line = "$";
+  for (const auto& a : argv)
+    line += " " + a;
+  line += "\n";
+  if (::write(fd, line.data(), line.size()) < 0) {
+    // the log is a convenience; the command still runs
+  }
+  SpawnOptions spec;
+  spec.argv = argv;
+  spec.cwd = cwd;
+  spec.stdout_fd = fd;
+  spec.stderr_fd = fd;
+  spec.extra_env = env;
+  spec.new_process_group = false;  // Ctrl-C reaches the build tools with the server
+  int status;
+  try {
+    Process p = Process::spawn(spec);
+    ::close(fd);
+    status = p.wait();
+  } catch (const Error& e) {
+    ::close(fd);
+    throw api::ServerError(e.what());
+  }
+  return status;
+}
+
+fs::path self_executable() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path("utvm") : exe;
+}
+
+json read_project_json(const fs::path& dir) {
+  const fs::path p = dir / "project.json";
+  if (!fs::is_regular_file(p)) {
+    throw api::ServerError(
+        fmt::format("{} is a template, not a generated project (no project.json)", dir.string()));
+  }
+  try {
+    return json::parse(read_file(p));
+  } catch (const json::exception& e) {
+    throw api::ServerError(fmt::format("{}: {}", p.string(), e.what()));
+  }
+}
+
+Board project_board(const fs::path& dir, const json& project, const char* step) {
+  try {
+    return find_board(dir / "boards.json", project.at("board").get<std::string>());
+  } catch (const std::exception& e) {
+    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
+  }
+}
+
+// The west command: option west_cmd, else what generate_project recorded, else `west` on PATH;
+// empty when there is no west (build falls back to CMake + Ninja).
+std::vector<std::string> west_command(const json& options, const json& project) {
+  if (auto w = str_option(options, "west_cmd")) return split_words(*w);
+  if (auto it = project.find("west_cmd");
+      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+    return split_words(it->get<std::string>());
+  if (auto p = find_on_path("west")) return {p->string()};
+  return {};
+}
+
+std::string zephyr_base_for(const json& options, const json& project, const char* step) {
+  if (auto z = str_option(options, "zephyr_base")) return *z;
+  if (auto it = project.find("zephyr_base");
+      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+    return it->get<std::string>();
+  if (const char* env = std::getenv("ZEPHYR_BASE"); env && *env) return env;
+  throw api::ServerError(fmt::format(
+      "{}: no Zephyr tree: set option zephyr_base or the ZEPHYR_BASE environment variable (Zephyr "
+      "is not in Debian; see docs/platforms.md, section zephyr)",
+      step));
+}
+
+// Environment of build commands: ZEPHYR_BASE plus the board's SDK-less toolchain settings
+// unless the user chose a toolchain (ZEPHYR_TOOLCHAIN_VARIANT) or has the Zephyr SDK.
+std::vector<std::pair<std::string, std::string>> build_env(const std::string& zephyr_base,
+                                                           const Board& board) {
+  std::vector<std::pair<std::string, std::string>> env = {{"ZEPHYR_BASE", zephyr_base}};
+  const char* variant = std::getenv("ZEPHYR_TOOLCHAIN_VARIANT");
+  const char* sdk = std::getenv("ZEPHYR_SDK_INSTALL_DIR");
+  if ((!variant || !*variant) && (!sdk || !*sdk)) {
+    for (const auto& [k, v] : board.toolchain)
+      env.emplace_back(k, v);
+  }
+  return env;
+}
+
+// `KEY:TYPE=value` from CMakeCache.txt.
+std::optional<std::string> cmake_cache_value(const fs::path& cache, const std::string& key) {
+  std::ifstream in(cache);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    auto eq = line.find('=');
+    if (eq != std::string::npos) return line.substr(eq + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> runners_yaml_flash_runner(const fs::path& yaml) {
+  std::ifstream in(yaml);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flash-runner:", 0) != 0) continue;
+    std::string v = line.substr(13);
+    v.erase(0, v.find_first_not_of(" \t'\""));
+    while (!v.empty() &&
+           (v.back() == ' ' || v.back() == '\'' || v.back() == '"' || v.back() == '\r'))
+      v.pop_back();
+    if (!v.empty()) return v;
+  }
+  return std::nullopt;
+}
+
+[[noreturn]] void step_failed(const std::string& step, int status, const fs::path& log) {
+  throw api::ServerError(fmt::format("{} failed ({}); log {}:\n{}", step,
+                                     describe_exit_status(status), log.string(),
+                                     tail(read_file(log))));
+}
+
+}  // namespace
+
+std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
+  std::string out = "# Written by utvm create-project (zephyr platform).\n";
+  auto add = [&](const std::string& line) { out += line + "\n"; };
+  add("CONFIG_RING_BUFFER=y");
+  add("CONFIG_UART_CONSOLE=n");
+  add("CONFIG_UART_INTERRUPT_DRIVEN=y");
+  if (options.verbose && !board.is_qemu) add("CONFIG_LED=y");
+  add("CONFIG_REBOOT=y");
+  add("CONFIG_NEWLIB_LIBC=y");
+  if (board.fpu) add("CONFIG_FPU=y");
+  add(fmt::format("CONFIG_MAIN_STACK_SIZE={}",
+                  options.main_stack_size.value_or(kDefaultMainStack)));
+  add("CONFIG_TEST_RANDOM_GENERATOR=y");
+  static const char* kTimerRandom[] = {"qemu_x86", "qemu_riscv32", "qemu_cortex_r5",
+                                       "qemu_riscv64"};
+  static const char* kEntropy[] = {"mps2_an521", "nrf5340dk_nrf5340_cpuapp", "nucleo_f746zg",
+                                   "nucleo_l4r5zi", "stm32f746g_disco"};
+  for (const char* b : kTimerRandom)
+    if (board.name == b) add("CONFIG_TIMER_RANDOM_GENERATOR=y");
+  for (const char* b : kEntropy)
+    if (board.name == b) add("CONFIG_ENTROPY_GENERATOR=y");
+  if (board.name != "qemu_riscv64") add("CONFIG_SPEED_OPTIMIZATIONS=y");
+  return out;
+}
+
+std::vector<std::string> serial_number_args(const std::string& runner, const std::string& sn) {
+  if (sn.empty()) return {};
+  if (runner == "openocd") return {"--cmd-pre-init", "hla_serial " + sn};
+  if (runner == "nrfjprog" || runner == "nrfutil") return {"--snr", sn};
+  if (runner == "jlink" || runner == "pyocd" || runner == "linkserver") return {"--dev-id", sn};
+  if (runner == "stm32cubeprogrammer") return {"--port", "swd", "--tool-opt", "sn=" + sn};
+  return {};
+}
+
+ZephyrHandler::ZephyrHandler(fs::path dir, fs::path device_sources)
+    : dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
+
+ZephyrHandler::~ZephyrHandler() {
+  close_transport();
+}
+
+api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_version*/) {
+  api::ServerInfo info;
+  info.platform_name = "zephyr";
+  const fs::path model_tar = dir_ / "model.tar";
+  info.is_template = !fs::is_regular_file(model_tar);
+  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
+  auto board = make_option("board", "str", nullptr, {"generate_project"},
+                           {"build", "flash", "open_transport"},
+                           "Name of the Zephyr board to build for (see `utvm boards zephyr`).");
+  try {
+    std::vector<std::string> names;
+    for (const auto& [name, b] : load_boards(dir_ / "boards.json"))
+      names.push_back(name);
+    board.choices = names;
+  } catch (const Error&) {
+    // A broken boards.json is reported by generate_project; the query still answers.
+  }
+  auto project_type =
+      make_option("project_type", "str", "host_driven", {}, {"generate_project"},
+                  "Type of project to generate: host_driven (the device serves utvm's link).");
+  project_type.choices = std::vector<std::string>{"host_driven"};
+  const char* env_base = std::getenv("ZEPHYR_BASE");
+  const bool have_env_base = env_base && *env_base;
+  auto zephyr_base =
+      have_env_base ? make_option("zephyr_base", "str", env_base, {}, {"generate_project", "build"},
+                                  "Path to the Zephyr tree (default: $ZEPHYR_BASE).")
+                    : make_option("zephyr_base", "str", nullptr, {"generate_project"}, {"build"},
+                                  "Path to the Zephyr tree ($ZEPHYR_BASE is not set).");
+  info.project_options = {
+      board,
+      project_type,
+      zephyr_base,
+      make_option("west_cmd", "str", nullptr, {}, {"generate_project", "build", "flash"},
+                  "Command that runs west, split on spaces (e.g. \"python3 -m west\"); default: "
+                  "west on PATH, else build with CMake + Ninja."),
+      make_option("serial_number", "str", nullptr, {}, {"flash", "open_transport"},
+                  "USB serial number of the board to use when several are attached."),
+      make_option("serial_port", "str", nullptr, {}, {"open_transport"},
+                  "Serial port to use instead of finding it by USB identity (e.g. /dev/ttyACM0)."),
+      make_option("baud", "int", nullptr, {}, {"open_transport"},
+                  "Baud rate of the board's console UART (default: from boards.json)."),
+      make_option("flash_runner", "str", nullptr, {}, {"flash"},
+                  "west flash runner (default: the board's, from the build)."),
+      make_option("config_main_stack_size", "int", nullptr, {}, {"generate_project"},
+                  "Sets CONFIG_MAIN_STACK_SIZE in prj.conf."),
+      make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
+                  "Size of the device's workspace arena in bytes; defaults to what the model's "
+                  "metadata needs plus alignment slack."),
+      make_option("compile_definitions", "str", nullptr, {}, {"generate_project"},
+                  "Extra preprocessor definitions for the app (space separated NAME or "
+                  "NAME=VALUE)."),
+      make_option("verbose", "bool", false, {}, {"generate_project", "build"},
+                  "Run the build with verbose output (and CONFIG_LED on real boards)."),
+  };
+  return info;
+}
+
+void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
+                                     const fs::path& /*standalone_crt_dir*/,
+                                     const fs::path& project_dir, const json& options) {
+  auto board_name = str_option(options, "board");
+  if (!board_name) throw api::ServerError("generate_project: option board is required");
+  const Board board = [&] {
+    try {
+      return find_board(dir_ / "boards.json", *board_name);
+    } catch (const Error& e) {
+      throw api::ServerError(e.what());
+    }
+  }();
+  if (auto type = str_option(options, "project_type"); type && *type != "host_driven") {
+    throw api::ServerError(fmt::format(
+        "option project_type: '{}' is not supported by utvm (choices: host_driven)", *type));
+  }
+  const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
+  const std::string west = str_option(options, "west_cmd").value_or("");
+  const auto stack_option = uint_option(options, "config_main_stack_size");
+  const auto workspace_option = uint_option(options, "workspace_size_bytes");
+  const bool verbose = bool_option(options, "verbose");
+  const auto definitions = split_words(str_option(options, "compile_definitions").value_or(""));
+  for (const auto& d : definitions) {
+    static const std::regex kDef("[A-Za-z_][A-Za-z0-9_]*(=.*)?");
+    if (!std::regex_match(d, kDef)) {
+      throw api::ServerError(
+          fmt::format("option compile_definitions: '{}' is not NAME or NAME=VALUE", d));
+    }
+  }
+  const fs::path mlf_path = fs::absolute(model_library_format_path);
+  const fs::path project = fs::absolute(project_dir);
+  if (fs::exists(project)) {
+    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
+  }
+  if (!fs::is_regular_file(mlf_path)) {
+    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
+  }
+
+  fs::create_directories(project.parent_path());
+  const fs::path tmp =
+      project.parent_path() /
+      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  try {
+    fs::copy_file(mlf_path, tmp / "model.tar");
+    const auto archive = mlf::Archive::read(tmp / "model.tar");
+    const auto model = mlf::load_model(archive, mlf_path.string());
+    mlf::extract(archive, tmp / "model");
+    if (model.modules.size() != 1) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{} holds {} modules; the zephyr platform runs exactly one",
+                              mlf_path.string(), model.modules.size()));
+    }
+    const mlf::Module& module = model.modules.front();
+    if (module.files.sources.empty()) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{}: module '{}' has no C sources (only object files built for "
+                              "another target?); the zephyr platform compiles C",
+                              mlf_path.string(), module.name));
+    }
+    const std::uint64_t arena =
+        workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+    const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
+    const std::uint64_t ram = arena + module.io_size_bytes + stack + kRuntimeRamBytes;
+    if (board.ram_kib > 0 && ram > board.ram_kib * 1024) {
+      throw Error(ExitCode::kOption,
+                  fmt::format("model '{}' needs about {} bytes of RAM (workspace {}, tensors {}, "
+                              "stack {}, runtime {}) but board {} has {} KiB",
+                              module.name, ram, arena, module.io_size_bytes, stack,
+                              kRuntimeRamBytes, board.name, board.ram_kib));
+    }
+
+    const std::string build_id = fmt::format("{}-zephyr-{}", module.name, board.name);
+    std::string glue_c;
+    if (module.executor == mlf::Executor::kGraph) {
+      codegen::GraphOptions graph;
+      graph.build_id = build_id;
+      graph.workspace_size_bytes = workspace_option;
+      glue_c = codegen::generate_graph_executor_c(archive, module, graph);
+    } else {
+      codegen::GlueOptions glue;
+      glue.build_id = build_id;
+      glue.workspace_size_bytes = workspace_option;
+      glue_c = codegen::generate_glue_c(module, glue);
+    }
+    write_file(tmp / "src" / "utvm_glue.c", glue_c);
+    for (const char* f : {"main.c", "port_zephyr.c"}) {
+      fs::copy_file(dir_ / "src" / f, tmp / "src" / f, fs::copy_options::overwrite_existing);
+    }
+    copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
+    copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+    for (const char* f : {"boards.json", "CMakeLists.txt"}) {
+      fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
+    }
+
+    std::ostringstream pc;
+    pc << "# Written by utvm create-project (zephyr platform).\n"
+       << "set(BOARD " << cmake_quote(board.name) << ")\n"
+       << "set(ZEPHYR_BASE " << cmake_quote(zephyr_base) << ")\n"
+       << "set(UTVM_MODEL_SOURCES\n";
+    for (const auto& src : module.files.sources) {
+      std::string rel = src;
+      if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
+      pc << "  " << cmake_quote("@LIST_DIR@/model/" + rel) << "\n";
+    }
+    pc << ")\n"
+       << "set(UTVM_MODEL_INCLUDE_DIRS \"@LIST_DIR@/model/codegen/host/include\")\n"
+       << "set(UTVM_COMPILE_DEFINITIONS";
+    for (const auto& d : definitions)
+      pc << " " << cmake_quote(d);
+    pc << ")\n";
+    std::string project_cmake = pc.str();
+    for (size_t at; (at = project_cmake.find("@LIST_DIR@")) != std::string::npos;)
+      project_cmake.replace(at, 10, "${CMAKE_CURRENT_LIST_DIR}");
+    write_file(tmp / "project.cmake", project_cmake);
+
+    write_file(tmp / "prj.conf", render_prj_conf(board, {verbose, stack_option}));
+
+    json project_json = {
+        {"platform", "zephyr"},
+        {"board", board.name},
+        {"project_type", "host_driven"},
+        {"model", module.name},
+        {"zephyr_base", zephyr_base},
+        {"west_cmd", west},
+        {"footprint", {{"ram", ram}, {"flash", module.constants_size_bytes}}},
+    };
+    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+
+    write_file(tmp / "launch_microtvm_api_server.sh",
+               "#!/bin/sh\n# Project API server of this utvm zephyr-platform project.\nexec " +
+                   shell_quote(self_executable().string()) + " api-server zephyr \"$@\"\n");
+    fs::permissions(tmp / "launch_microtvm_api_server.sh",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec);
+    fs::rename(tmp, project);
+  } catch (const api::ServerError&) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw api::ServerError(e.what());
+  }
+}
+
+void ZephyrHandler::build(const json& options) {
+  const json project = read_project_json(dir_);
+  const Board board = project_board(dir_, project, "build");
+  const std::string zephyr_base = zephyr_base_for(options, project, "build");
+  if (!fs::is_directory(zephyr_base)) {
+    throw api::ServerError(
+        fmt::format("build: the Zephyr tree {} does not exist (option zephyr_base / "
+                    "ZEPHYR_BASE)",
+                    zephyr_base));
+  }
+  const auto env = build_env(zephyr_base, board);
+  const bool verbose = bool_option(options, "verbose");
+  const fs::path build_dir = dir_ / "build";
+  fs::create_directories(build_dir);
+  const fs::path log = build_dir / "build.log";
+  std::error_code ec;
+  fs::remove(log, ec);
+
+  const auto west = west_command(options, project);
+  if (!west.empty()) {
+    std::vector<std::string> argv = west;
+    if (verbose) argv.push_back("-v");
+    argv.insert(argv.end(), {"build", "-d", build_dir.string(), "-b", board.name, dir_.string()});
+    int rc = run_logged(argv, dir_, log, env);
+    if (rc != 0) step_failed("build: west build", rc, log);
+  } else {
+    if (!fs::exists(build_dir / "build.ninja")) {
+      std::vector<std::string> argv = {
+          "cmake", "-S",    dir_.string(),          "-B", build_dir.string(),
+          "-G",    "Ninja", "-DBOARD=" + board.name};
+      if (fs::exists("/usr/bin/python3")) argv.push_back("-DPython3_EXECUTABLE=/usr/bin/python3");
+      int rc = run_logged(argv, dir_, log, env);
+      if (rc != 0) step_failed("build: cmake configure (no west on PATH)", rc, log);
+    }
+    std::vector<std::string> argv = {"cmake", "--build", build_dir.string()};
+    if (verbose) argv.push_back("--verbose");
+    int rc = run_logged(argv, dir_, log, env);
+    if (rc != 0) step_failed("build: compiling the Zephyr app", rc, log);
+  }
+  const fs::path elf = build_dir / "zephyr" / "zephyr.elf";
+  if (!fs::is_regular_file(elf)) {
+    throw api::ServerError(fmt::format("build: finished but {} is missing; log {}:\n{}",
+                                       elf.string(), log.string(), tail(read_file(log))));
+  }
+}
+
+void ZephyrHandler::flash(const json& options) {
+  const json project = read_project_json(dir_);
+  const Board board = project_board(dir_, project, "flash");
+  const fs::path build_dir = dir_ / "build";
+  const fs::path elf = build_dir / "zephyr" / "zephyr.elf";
+  if (!fs::is_regular_file(elf)) {
+    throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
+  }
+  if (board.is_qemu) return;  // QEMU loads the image in open_transport
+
+  const auto west = west_command(options, project);
+  if (west.empty()) {
+    throw api::ServerError(fmt::format(
+        "flash: board {} is flashed with `west flash`, but west is not on PATH (set option "
+        "west_cmd, e.g. \"python3 -m west\")",
+        board.name));
+  }
+  std::string runner = str_option(options, "flash_runner").value_or("");
+  if (runner.empty())
+    runner =
+        cmake_cache_value(build_dir / "CMakeCache.txt", "ZEPHYR_BOARD_FLASH_RUNNER").value_or("");
+  if (runner.empty())
+    runner = runners_yaml_flash_runner(build_dir / "zephyr" / "runners.yaml").value_or("");
+  if (runner.empty()) runner = board.flash_runner;
+  const std::string sn = str_option(options, "serial_number").value_or("");
+
+  const fs::path log = build_dir / "flash.log";
+  std::error_code ec;
+  fs::remove(log, ec);
+  const std::string zephyr_base = zephyr_base_for(options, project, "flash");
+  const auto env = build_env(zephyr_base, board);
+  if (runner == "nrfjprog" && board.name.rfind("nrf5340dk", 0) == 0) {
+    std::vector<std::string> argv = {"nrfjprog", "--recover"};
+    if (!sn.empty()) argv.insert(argv.end(), {"--snr", sn});
+    int rc = run_logged(argv, dir_, log, env);
+    if (rc != 0) step_failed("flash: nrfjprog --recover", rc, log);
+  }
+  std::vector<std::string> argv = west;
+  argv.insert(argv.end(), {"flash", "-d", build_dir.string()});
+  if (!runner.empty()) argv.insert(argv.end(), {"-r", runner});
+  for (auto& a : serial_number_args(runner, sn))
+    argv.push_back(a);
+  int rc = run_logged(argv, dir_, log, env);
+  if (rc != 0) step_failed("flash: west flash", rc, log);
+  json record = {{"board", board.name}, {"runner", runner}, {"serial_number", sn}};
+  write_file(build_dir / "flash.json", record.dump(2) + "\n");
+}
+
+api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
+  close_transport();
+  const json project = read_project_json(dir_);
+  const Board board = project_board(dir_, project, "open_transport");
+  if (board.is_qemu) {
+    const fs::path elf = dir_ / "build" / "zephyr" / "zephyr.elf";
+    if (!fs::is_regular_file(elf)) {
+      throw api::ServerError(
+          fmt::format("open_transport: no firmware at {}; run build first", elf.string()));
+    }
+    transport::QemuOptions q;
+    q.binary = board.qemu->binary;
+    q.machine = board.qemu->machine;
+    q.cpu = board.qemu->cpu;
+    q.extra_args = board.qemu->args;
+    q.kernel = elf;
+    q.log_file = dir_ / "build" / "qemu.log";
+    try {
+      stream_ = std::make_unique<transport::QemuProcess>(q);
+    } catch (const Error& e) {
+      throw api::ServerError(fmt::format("open_transport: {}", e.what()));
+    }
+    return api::TransportTimeouts{0.0, 0.0, 0.0};
+  }
+
+  unsigned baud = board.baud;
+  if (auto b = uint_option(options, "baud")) {
+    if (*b > 0xffffffffu || !transport::is_supported_baud(static_cast<unsigned>(*b)))
+      throw api::ServerError(fmt::format("option baud: {} is not a supported rate", *b));
+    baud = static_cast<unsigned>(*b);
+  }
+  std::string path = str_option(options, "serial_port").value_or("");
+  try {
+    if (path.empty()) {
+      transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+      if (!match.serial_number) {
+        // The board flash used, if it was told which one.
+        json rec;
+        try {
+          rec = json::parse(read_file(dir_ / "build" / "flash.json"));
+        } catch (...) {
+        }
+        if (rec.is_object() && rec.value("serial_number", "") != "")
+          match.serial_number = rec["serial_number"].get<std::string>();
+      }
+      auto port = transport::wait_for_serial_port(
+          match, "board " + board.name,
+          "--project-option serial_number=SN (or serial_port=/dev/ttyXXX)", kReenumerateTimeout);
+      path = port.path;
+    }
+    auto serial = std::make_unique<transport::SerialPort>(path, baud);
+    serial->discard_input();
+    stream_ = std::move(serial);
+  } catch (const Error& e) {
+    throw api::ServerError(fmt::format("open_transport: {}", e.what()));
+  }
+  return api::TransportTimeouts{2.0, 5.0, 5.0};
+}
+
+void ZephyrHandler::close_transport() {
+  stream_.reset();
+}
+
+std::vector<std::uint8_t> ZephyrHandler::read_transport(std::size_t n,
+                                                        std::optional<double> timeout_sec) {
+  if (!stream_) throw api::TransportClosedError();
+  auto deadline =
+      timeout_sec
+          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
+          : Clock::time_point::max();
+  std::vector<std::uint8_t> out(n);
+  try {
+    out.resize(stream_->read(out, deadline));
+  } catch (const transport::TransportTimeout&) {
+    throw api::IoTimeoutError();
+  } catch (const Error&) {
+    stream_.reset();
+    throw api::TransportClosedError();
+  }
+  return out;
+}
+
+void ZephyrHandler::write_transport(std::span<const std::uint8_t> data,
+                                    std::optional<double> timeout_sec) {
+  if (!stream_) throw api::TransportClosedError();
+  auto deadline =
+      timeout_sec
+          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
+          : Clock::time_point::max();
+  try {
+    stream_->write(data, deadline);
+  } catch (const transport::TransportTimeout&) {
+    throw api::IoTimeoutError();
+  } catch (const Error&) {
+    stream_.reset();
+    throw api::TransportClosedError();
+  }
+}
+
+}  // namespace utvm::platforms::zephyr
