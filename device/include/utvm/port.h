@@ -21,8 +21,9 @@ int utvm_port_write(const uint8_t* buf, size_t n);
 /* A monotonic clock in nanoseconds (ports without one may count cycles and scale). */
 uint64_t utvm_port_time_ns(void);
 
-/* Called after the link acknowledged a RESET command. A microcontroller port resets the chip and
- * does not return; a port that returns gets a cleared session (inputs/outputs zeroed,
+/* Called after the link acknowledged a RESET command. A microcontroller port lets the UART finish
+ * sending that acknowledgement (its last bytes may still be in the shift register), then resets
+ * the chip and does not return; a port that returns gets a cleared session (inputs/outputs zeroed,
  * workspace freed) and the link keeps serving. */
 void utvm_port_reset(void);
 
