@@ -87,6 +87,8 @@ Graph parse_graph_json(std::string_view text, std::string_view file_name) {
   } catch (const json::parse_error& e) {
     throw Error(ExitCode::kBadInput,
                 fmt::format("{}: not valid JSON at byte {}: {}", file_name, e.byte, e.what()));
+  } catch (const json::exception& e) {  // e.g. out_of_range: a number too large
+    throw Error(ExitCode::kBadInput, fmt::format("{}: not valid JSON: {}", file_name, e.what()));
   }
   if (!doc.is_object()) c.fail("(top level)", "expected a JSON object");
   Graph g;

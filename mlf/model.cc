@@ -36,6 +36,8 @@ class Loader {
       doc = json::parse(*meta);
     } catch (const json::parse_error& e) {
       fail("metadata.json", fmt::format("not valid JSON at byte {}", e.byte));
+    } catch (const json::exception& e) {  // e.g. out_of_range: a number too large
+      fail("metadata.json", fmt::format("not valid JSON: {}", e.what()));
     }
     if (!doc.is_object()) fail("metadata.json", "expected a JSON object");
     auto v = doc.find("version");
@@ -587,7 +589,12 @@ Model load_model(const Archive& archive, const std::string& archive_name_for_err
   Loader loader(archive, archive_name_for_errors);
   // Multi-module v7 archives share codegen/host/src: only then filter sources by module prefix.
   if (const std::string* meta = archive.find("metadata.json")) {
-    auto doc = json::parse(*meta, nullptr, false);
+    json doc;
+    try {
+      doc = json::parse(*meta, nullptr, false);
+    } catch (const json::exception&) {
+      // Reported with context by Loader::load().
+    }
     if (doc.is_object()) {
       auto m = doc.find("modules");
       if (m != doc.end() && m->is_object() && m->size() > 1) loader.single_module_ = false;

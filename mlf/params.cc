@@ -102,8 +102,12 @@ std::vector<Param> parse_params(std::string_view bytes, std::string_view file_na
     }
     try {
       p.dtype = dtype_name(dt);
-    } catch (const Error& e) {
-      c.fail(at, fmt::format("tensor '{}': {}", p.name, e.what()));
+      // Only types whose name means the same element size (no "int3", no 16-bit "handle").
+      DType back = parse_dtype(p.dtype);
+      if ((back.bits + 7u) / 8u != (dt.bits + 7u) / 8u) throw Error(ExitCode::kBadInput, "");
+    } catch (const Error&) {
+      c.fail(at, fmt::format("tensor '{}': unsupported dtype (code {}, bits {}, lanes {})", p.name,
+                             dt.code, dt.bits, dt.lanes));
     }
     std::uint64_t elems = 1;
     p.shape.resize(static_cast<std::size_t>(ndim));

@@ -66,6 +66,8 @@ TEST(Graph, Errors) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("at byte"), std::string::npos) << e.what();
   }
+  // Number overflow (found by fuzz_mlf_graph) is an error, not an escaping exception.
+  EXPECT_THROW(parse_graph_json("{\"nodes\": [5555555555e5555555555555]}", "g.json"), Error);
   json j = small_graph();
   j.erase("nodes");
   expect_error(j, "(top level)");

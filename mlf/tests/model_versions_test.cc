@@ -236,6 +236,12 @@ TEST(ModelBad, MetadataNotJson) {
             std::string::npos);
 }
 
+TEST(ModelBad, NumberOverflowInMetadata) {  // found by fuzz_mlf_archive
+  EXPECT_NE(load_error(TarWriter().file("./metadata.json", "{\"version\": 3e3524}").finish())
+                .find("metadata.json: not valid JSON"),
+            std::string::npos);
+}
+
 TEST(ModelBad, UnknownVersion) {
   EXPECT_NE(load_error(TarWriter().file("./metadata.json", "{\"version\": 8}").finish())
                 .find("unsupported metadata version 8"),

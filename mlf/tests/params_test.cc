@@ -81,6 +81,12 @@ TEST(Params, Inconsistencies) {
   bad = blob;
   bad[16 + 7] = 0x7f;
   EXPECT_NE(expect_error(bad).find("impossible"), std::string::npos);
+  // dtypes whose names would not mean the same element size (found by fuzz_mlf_params).
+  for (auto [code, bits] : {std::pair<int, int>{0, 3}, {3, 16}, {9, 8}}) {
+    std::string t = testing::encode_params(
+        {{"t", static_cast<std::uint8_t>(code), static_cast<std::uint8_t>(bits), {1}, "ab"}});
+    EXPECT_NE(expect_error(t).find("unsupported dtype"), std::string::npos);
+  }
   // Device type other than CPU.
   bad = blob;
   bad[names_end + 8 + 16] = 2;
