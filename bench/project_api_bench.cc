@@ -112,6 +112,19 @@ class PipeServer {
   std::unique_ptr<LineReader> reader_;
 };
 
+// The server's CPU cost per request, without pipes (parse, validate, dispatch, reply text).
+void BM_HandleRequestLine_ServerInfo(benchmark::State& state) {
+  BenchHandler handler;
+  const std::string request =
+      "{\"jsonrpc\": \"2.0\", \"method\": \"server_info_query\", \"params\": {\"tvm_version\": "
+      "\"0.13.dev0\"}, \"id\": 1}";
+  for (auto _ : state) {
+    RequestOutcome out = handle_request_line(handler, request);
+    benchmark::DoNotOptimize(out.reply->data());
+  }
+}
+BENCHMARK(BM_HandleRequestLine_ServerInfo);
+
 // One server_info_query request → reply over real pipes (target: <= 10 us median).
 void BM_RoundTrip(benchmark::State& state) {
   PipeServer server;

@@ -186,6 +186,54 @@ void from_json(const Json& j, ServerInfo& v) {
   v.protocol_version = version.get<int>();
 }
 
+namespace {
+
+void append_optional_strings(const std::optional<std::vector<std::string>>& v, std::string& out) {
+  if (!v) {
+    out += "null";
+    return;
+  }
+  out += '[';
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    if (i) out += ", ";
+    append_json_string(out, (*v)[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+void append_json_text(const ServerInfo& v, std::string& out) {
+  out += "{\"platform_name\": ";
+  append_json_string(out, v.platform_name);
+  out += v.is_template ? ", \"is_template\": true" : ", \"is_template\": false";
+  out += ", \"model_library_format_path\": ";
+  append_json_string(out, v.model_library_format_path);
+  out += ", \"project_options\": [";
+  for (std::size_t i = 0; i < v.project_options.size(); ++i) {
+    const ProjectOption& o = v.project_options[i];
+    if (i) out += ", ";
+    out += "{\"name\": ";
+    append_json_string(out, o.name);
+    out += ", \"choices\": ";
+    append_optional_strings(o.choices, out);
+    out += ", \"default\": ";
+    dump_ascii_json_append(o.default_value, out);
+    out += ", \"type\": ";
+    append_json_string(out, o.type);
+    out += ", \"required\": ";
+    append_optional_strings(o.required, out);
+    out += ", \"optional\": ";
+    append_optional_strings(o.optional, out);
+    out += ", \"help\": ";
+    append_json_string(out, o.help);
+    out += '}';
+  }
+  out += "], \"protocol_version\": ";
+  out += std::to_string(v.protocol_version);
+  out += '}';
+}
+
 void to_json(Json& j, const TransportTimeouts& v) {
   j = Json::object();
   j["session_start_retry_timeout_sec"] = v.session_start_retry_timeout_sec;

@@ -50,6 +50,16 @@ TEST(Messages, ServerInfoRoundTripAndProtocolVersionLast) {
             " \"/path/to/p1/model.tar\", \"project_options\": [{\"name\": \"board\", \"choices\": "
             "[\"a\", \"b\"], \"default\": null, \"type\": \"str\", \"required\": [\"build\"], "
             "\"optional\": null, \"help\": \"Board.\"}], \"protocol_version\": 1}");
+  std::string direct;
+  append_json_text(info, direct);
+  EXPECT_EQ(direct, text);
+  info.project_options = default_project_options();
+  info.project_options[0].help = "caf\xc3\xa9 \"q\"";
+  info.project_options[1].default_value = 2.5;
+  info.is_template = true;
+  direct.clear();
+  append_json_text(info, direct);
+  EXPECT_EQ(direct, dump_ascii_json(Json(info)));
   const ServerInfo back = Json::parse(text).get<ServerInfo>();
   EXPECT_EQ(back.platform_name, "zephyr");
   EXPECT_EQ(back.model_library_format_path, "/path/to/p1/model.tar");

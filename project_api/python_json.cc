@@ -82,7 +82,7 @@ void append_utf8(std::string& out, char32_t cp) {
 
 // json.dumps(ensure_ascii=True) string body: printable ASCII (0x20..0x7e) verbatim except '"' and
 // '\'; \b \f \n \r \t; everything else \u00XX or \uXXXX (surrogate pairs above U+FFFF).
-void append_json_string(std::string& out, std::string_view s) {
+void json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
@@ -227,7 +227,7 @@ void dump_value(const J& v, std::string& out) {
       out += python_float_repr(v.template get<double>(), /*json_style=*/true);
       return;
     case value_t::string:
-      append_json_string(out, v.template get_ref<const typename J::string_t&>());
+      json_string(out, v.template get_ref<const typename J::string_t&>());
       return;
     case value_t::array: {
       out += '[';
@@ -246,7 +246,7 @@ void dump_value(const J& v, std::string& out) {
       for (auto it = v.begin(); it != v.end(); ++it) {
         if (!first) out += ", ";
         first = false;
-        append_json_string(out, it.key());
+        json_string(out, it.key());
         out += ": ";
         dump_value(it.value(), out);
       }
@@ -372,6 +372,14 @@ std::string python_float_repr(double value, bool json_style) {
 
 void dump_ascii_json_append(const Json& value, std::string& out) {
   dump_value(value, out);
+}
+
+void dump_ascii_json_append(const nlohmann::json& value, std::string& out) {
+  dump_value(value, out);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  json_string(out, text);
 }
 
 std::string dump_ascii_json(const Json& value) {

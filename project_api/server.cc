@@ -171,7 +171,12 @@ std::string call_handler(Handler& handler, std::string_view m, const Json& param
     const Json& v = params["tvm_version"];
     const ServerInfo info =
         handler.server_info_query(v.is_string() ? v.get<std::string>() : dump_ascii_json(v));
-    return jsonrpc::result_reply_line(id, Json(info));
+    std::string out = "{\"jsonrpc\": \"2.0\", \"id\": ";
+    dump_ascii_json_append(id, out);
+    out += ", \"result\": ";
+    append_json_text(info, out);
+    out += '}';
+    return out;
   }
   if (m == method::kGenerateProject) {
     handler.generate_project(

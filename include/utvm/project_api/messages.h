@@ -123,6 +123,10 @@ void from_json(const Json& j, ReadTransportResult& v);
 void to_json(Json& j, const WriteTransportParams& v);
 void from_json(const Json& j, WriteTransportParams& v);
 
+// Appends exactly dump_ascii_json(Json(v)) without building a JSON tree (the server's
+// server_info_query reply is on every client start-up path).
+void append_json_text(const ServerInfo& v, std::string& out);
+
 // server.py's default_project_options(): the seven standard options, all for generate_project
 // (verbose, project_type, board, cmsis_path, warning_as_error, compile_definitions,
 // extra_files_tar). Platforms copy the list and override attributes per option.

@@ -29,6 +29,9 @@ std::string dump_ascii_json(const Json& value);
 std::string dump_ascii_json(const nlohmann::json& value);
 // Appends instead of returning (hot path: replies carrying large base85 payloads).
 void dump_ascii_json_append(const Json& value, std::string& out);
+void dump_ascii_json_append(const nlohmann::json& value, std::string& out);
+// Appends one JSON string literal (quotes included) in json.dumps(ensure_ascii=True) form.
+void append_json_string(std::string& out, std::string_view text);
 
 std::string python_repr(const Json& value);
 std::string python_repr(const nlohmann::json& value);
