@@ -125,12 +125,6 @@ struct Client::Impl {
 
   void shutdown() noexcept { stop_server(config.exit_grace); }
 
-  std::string server_state() {
-    if (!proc.valid()) return "the server is not running";
-    if (auto s = proc.try_wait()) return "the server " + describe_exit_status(*s);
-    return "the server is still running";
-  }
-
   void ensure_open(std::string_view method) {
     if (closed) throw ConnectionShutdownError(context(method) + ": connection already closed");
   }
