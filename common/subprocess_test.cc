@@ -353,6 +353,22 @@ TEST(Subprocess, SameProcessGroupWhenAsked) {
   EXPECT_EQ(::getpgid(q.pid()), q.pid());
 }
 
+TEST(Subprocess, ClosedSourceFdIsAnError) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  SpawnOptions opts;
+  opts.argv = {"/bin/true"};
+  opts.keep_fds = {{3, fds[0]}};  // no longer open
+  try {
+    Process::spawn(opts);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("starting /bin/true: setting up file descriptors"));
+  }
+}
+
 TEST(Subprocess, DescribeExitStatus) {
   EXPECT_EQ(describe_exit_status(0), "exited with 0");
   EXPECT_EQ(describe_exit_status(1 << 8), "exited with 1");
