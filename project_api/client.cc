@@ -278,6 +278,11 @@ struct Client::Impl {
 };
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::Impl& Client::impl() const {
+  if (!impl_) throw ConnectionShutdownError("Project API client: use of a moved-from Client");
+  return *impl_;
+}
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 Client::~Client() = default;
@@ -348,8 +353,8 @@ ServerInfo Client::server_info_query(const std::string& tvm_version) {
   const auto m = method::kServerInfoQuery;
   Json params = Json::object();
   params["tvm_version"] = tvm_version;
-  Json result = impl_->call(m, std::move(params), impl_->config.query_timeout, "query_timeout");
-  const std::string ctx = impl_->context(m);
+  Json result = impl().call(m, std::move(params), impl().config.query_timeout, "query_timeout");
+  const std::string ctx = impl().context(m);
   if (!result.is_object())
     throw ProtocolError(ctx + ": result is not an object: " + python_repr(result));
   auto version = result.find("protocol_version");
@@ -374,38 +379,38 @@ void Client::generate_project(const fs::path& mlf, const fs::path& standalone_cr
   params["standalone_crt_dir"] = fs::absolute(standalone_crt_dir).lexically_normal().string();
   params["project_dir"] = fs::absolute(project_dir).lexically_normal().string();
   params["options"] = options_to_wire(options);
-  impl_->call(method::kGenerateProject, std::move(params), impl_->config.build_timeout,
+  impl().call(method::kGenerateProject, std::move(params), impl().config.build_timeout,
               "build_timeout");
 }
 
 void Client::build(const nlohmann::json& options) {
   Json params = Json::object();
   params["options"] = options_to_wire(options);
-  impl_->call(method::kBuild, std::move(params), impl_->config.build_timeout, "build_timeout");
+  impl().call(method::kBuild, std::move(params), impl().config.build_timeout, "build_timeout");
 }
 
 void Client::flash(const nlohmann::json& options) {
   Json params = Json::object();
   params["options"] = options_to_wire(options);
-  impl_->call(method::kFlash, std::move(params), impl_->config.flash_timeout, "flash_timeout");
+  impl().call(method::kFlash, std::move(params), impl().config.flash_timeout, "flash_timeout");
 }
 
 TransportTimeouts Client::open_transport(const nlohmann::json& options) {
   const auto m = method::kOpenTransport;
   Json params = Json::object();
   params["options"] = options_to_wire(options);
-  Json result = impl_->call(m, std::move(params), impl_->config.query_timeout, "query_timeout");
+  Json result = impl().call(m, std::move(params), impl().config.query_timeout, "query_timeout");
   try {
     return result.get<OpenTransportResult>().timeouts;
   } catch (const std::exception& e) {
-    throw ProtocolError(impl_->context(m) + ": " + e.what() +
+    throw ProtocolError(impl().context(m) + ": " + e.what() +
                         " (want {\"timeouts\": {...three numbers...}}, got " + python_repr(result) +
                         ")");
   }
 }
 
 void Client::close_transport() {
-  impl_->call(method::kCloseTransport, Json::object(), impl_->config.query_timeout,
+  impl().call(method::kCloseTransport, Json::object(), impl().config.query_timeout,
               "query_timeout");
 }
 
@@ -417,7 +422,7 @@ std::vector<std::uint8_t> Client::read_transport(std::size_t n, std::optional<do
 
 std::size_t Client::read_transport_into(std::size_t n, std::optional<double> timeout_sec,
                                         std::vector<std::uint8_t>& out) {
-  Impl& c = *impl_;
+  Impl& c = impl();
   const auto m = method::kReadTransport;
   c.ensure_open(m);
   const std::int64_t id = c.next_id++;
@@ -464,7 +469,7 @@ std::size_t Client::read_transport_into(std::size_t n, std::optional<double> tim
 
 void Client::write_transport(std::span<const std::uint8_t> data,
                              std::optional<double> timeout_sec) {
-  Impl& c = *impl_;
+  Impl& c = impl();
   const auto m = method::kWriteTransport;
   c.ensure_open(m);
   const std::int64_t id = c.next_id++;
@@ -493,7 +498,7 @@ void Client::shutdown() noexcept {
 }
 
 const fs::path& Client::server_dir() const {
-  return impl_->dir;
+  return impl().dir;
 }
 
 int Client::server_pid() const {

@@ -488,6 +488,9 @@ TEST_F(PythonServerTest, DestructorReapsAndMovedFromIsHarmless) {
     pid = a.server_pid();
     Client b = std::move(a);
     b.server_info_query();
+    EXPECT_THROW(a.server_info_query(),
+                 ConnectionShutdownError);  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(a.server_pid(), -1);
   }
   EXPECT_TRUE(process_gone(pid));
 }

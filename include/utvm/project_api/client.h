@@ -102,6 +102,7 @@ class Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  Impl& impl() const;  // throws ConnectionShutdownError on a moved-from Client
   std::unique_ptr<Impl> impl_;
 };
 
