@@ -44,11 +44,26 @@ struct Install {
   fs::path root, template_dir, device;
 };
 
+// Each test runs in its own process and ctest runs them in parallel: every path a test writes
+// lives under a directory of its own process, so no test removes or rewrites another's files.
+fs::path process_dir() {
+  static const fs::path p =
+      fs::path(UTVM_BINARY_DIR) / "test-zephyr" / std::to_string(static_cast<long>(::getpid()));
+  static struct Cleanup {
+    fs::path root;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(root, ec);
+    }
+  } cleanup{p};
+  return p;
+}
+
 // An installation layout: <root>/platforms/zephyr (template) and <root>/device.
 const Install& install() {
   static Install inst = [] {
     Install i;
-    i.root = fs::path(UTVM_BINARY_DIR) / "test-zephyr-install";
+    i.root = process_dir() / "install";
     fs::remove_all(i.root);
     i.template_dir = i.root / "platforms" / "zephyr";
     i.device = i.root / "device";
@@ -66,7 +81,7 @@ const Install& install() {
 }
 
 fs::path scratch(const std::string& name) {
-  fs::path p = fs::path(UTVM_BINARY_DIR) / "test-zephyr-projects" / name;
+  fs::path p = process_dir() / "projects" / name;
   fs::remove_all(p);
   fs::create_directories(p.parent_path());
   return p;
@@ -74,7 +89,7 @@ fs::path scratch(const std::string& name) {
 
 fs::path example_mlf() {
   static fs::path p = [] {
-    fs::path out = fs::path(UTVM_BINARY_DIR) / "test-zephyr-projects" / "example_mlp.tar";
+    fs::path out = process_dir() / "example_mlp.tar";
     fs::create_directories(out.parent_path());
     tools::write_example_mlf(out);
     return out;
@@ -84,7 +99,7 @@ fs::path example_mlf() {
 
 // A directory standing in for a Zephyr tree (only its existence is checked without west).
 fs::path fake_zephyr_base() {
-  fs::path p = fs::path(UTVM_BINARY_DIR) / "test-zephyr-projects" / "fake-zephyr";
+  fs::path p = process_dir() / "fake-zephyr";
   fs::create_directories(p);
   std::ofstream(p / "VERSION") << "VERSION_MAJOR = 3\nVERSION_MINOR = 7\n";
   return p;
@@ -154,8 +169,11 @@ TEST(ZephyrServer, ZephyrBaseIsRequiredOnlyWithoutTheEnvironment) {
   ZephyrHandler h(install().template_dir, install().device);
   {
     ScopedEnv env("ZEPHYR_BASE", nullptr);
-    for (const auto& o : h.server_info_query("").project_options)
-      if (o.name == "zephyr_base") EXPECT_TRUE(o.is_required_for("generate_project"));
+    for (const auto& o : h.server_info_query("").project_options) {
+      if (o.name == "zephyr_base") {
+        EXPECT_TRUE(o.is_required_for("generate_project"));
+      }
+    }
   }
   {
     ScopedEnv env("ZEPHYR_BASE", "/somewhere/zephyr");
