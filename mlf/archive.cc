@@ -5,7 +5,6 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,26 +188,36 @@ Archive Archive::read(const std::filesystem::path& tar, const ArchiveLimits& lim
   if (ec || !std::filesystem::exists(status)) fail(result.name_, "", "no such file");
   if (!std::filesystem::is_regular_file(status)) fail(result.name_, "", "not a regular file");
   if (std::filesystem::file_size(tar, ec) == 0 && !ec) fail(result.name_, "", "empty file");
-  // Map the file and let libarchive read it in place: one copy per member, no read() loop.
+  // Small archives (every real MLF) are read with one read() loop and parsed from memory;
+  // larger ones are streamed by libarchive. (No mmap: a file truncated while mapped would
+  // raise SIGBUS.)
   int fd = ::open(result.name_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(result.name_, "", std::string("cannot open: ") + std::strerror(errno));
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { ::close(fd); }
+  } close_fd{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
-    ::close(fd);
-    fail(result.name_, "", "empty file");
-  }
-  auto size = static_cast<std::size_t>(st.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) fail(result.name_, "", std::string("cannot map: ") + std::strerror(errno));
-  struct Unmap {
-    void* p;
-    std::size_t n;
-    ~Unmap() { ::munmap(p, n); }
-  } unmap{map, size};
-  ::madvise(map, size, MADV_SEQUENTIAL);
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) fail(result.name_, "", "empty file");
   ArchivePtr a = new_reader();
-  if (archive_read_open_memory(a.get(), map, size) != ARCHIVE_OK) {
+  std::string buffer;
+  int opened;
+  if (static_cast<std::uint64_t>(st.st_size) <= (64u << 20)) {
+    buffer.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < buffer.size()) {
+      ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    buffer.resize(got);  // a file that shrank while read is parsed as it is now
+    if (buffer.empty()) fail(result.name_, "", "empty file");
+    opened = archive_read_open_memory(a.get(), buffer.data(), buffer.size());
+  } else {
+    opened = archive_read_open_fd(a.get(), fd, 1 << 20);
+  }
+  if (opened != ARCHIVE_OK) {
     fail(result.name_, "", "not a readable tar archive: " + libarchive_error(a.get()));
   }
   Reader(a.get(), result.name_, limits).run(result.members_, result.directories_);
