@@ -150,6 +150,11 @@ void run_doctor(bool json) {
   std::set<std::string> seen;
   for (const auto& p : platforms) {
     seen.insert(p.name);
+    if (!p.error.empty()) {
+      checks.push_back(Check{p.name, "platform.json", "broken",
+                             (p.template_dir / "platform.json").string(), "",
+                             "fix the file: " + p.error, false});
+    }
     const fs::path launch = p.template_dir / "launch_microtvm_api_server.sh";
     std::error_code ec;
     if (fs::is_regular_file(launch, ec)) {

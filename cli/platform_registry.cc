@@ -97,7 +97,15 @@ std::vector<PlatformEntry> list_platforms() {
   if (!fs::is_directory(root, ec)) return out;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (!entry.is_directory(ec) || !has_server(entry.path())) continue;
-    out.push_back(read_platform_dir(entry.path()));
+    try {
+      out.push_back(read_platform_dir(entry.path()));
+    } catch (const Error& e) {
+      PlatformEntry broken;
+      broken.name = entry.path().filename().string();
+      broken.template_dir = absolute_path(entry.path());
+      broken.error = e.what();
+      out.push_back(std::move(broken));
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const PlatformEntry& a, const PlatformEntry& b) { return a.name < b.name; });

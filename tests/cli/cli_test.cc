@@ -497,6 +497,19 @@ TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
         saw_python || (c["platform"] == "pyonly" && c["tool"] == "python3 (Python template)");
   }
   EXPECT_TRUE(saw_python) << r.out;
+  // A broken platform.json hides nothing else and is reported by doctor.
+  write_file(dir / "data/platforms/bad/launch_microtvm_api_server.sh", "");
+  write_file(dir / "data/platforms/bad/platform.json", "{oops");
+  r = run({"platforms", "--json"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["platforms"].size(), 3u);
+  r = run({"doctor", "--json"});
+  bool saw_bad = false;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  for (const auto& c : doc["checks"]) {
+    saw_bad = saw_bad || (c["platform"] == "bad" && c["status"] == "broken");
+  }
+  EXPECT_TRUE(saw_bad) << r.out;
   r = run({"doctor"});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("fix: install zeta-cc"), std::string::npos) << r.out;

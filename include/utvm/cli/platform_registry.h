@@ -32,6 +32,7 @@ struct PlatformEntry {
   std::string description;
   std::filesystem::path boards_file;  // absolute; empty when the platform has no board data
   std::vector<RequiredTool> tools;
+  std::string error;  // set by list_platforms() when platform.json is unusable (doctor shows it)
 };
 
 // <data dir>/platforms: $UTVM_DATA_DIR/platforms if set, else <exe dir>/../share/utvm/platforms.
@@ -42,7 +43,8 @@ std::filesystem::path platforms_root();
 PlatformEntry read_platform_dir(const std::filesystem::path& dir);
 
 // Every built-in platform (sub-directories of platforms_root() holding a Project API server),
-// sorted by name. Missing root → empty list.
+// sorted by name. Missing root → empty list. A broken platform.json does not hide the others:
+// that platform is listed by its directory name with `error` set.
 std::vector<PlatformEntry> list_platforms();
 
 // The built-in platform `name`; throws utvm::Error(kUsage) listing the known names otherwise.
