@@ -17,3 +17,5 @@ void register_doctor_command(CLI::App& app);
 void register_completion_command(CLI::App& app);
 void register_info_command(CLI::App& app);  // cli/cmd_info.cc (engineer "mlf")
 void register_run_command(CLI::App& app);   // cli/cmd_run.cc (the lead)
+// cli/cmd_devices.cc (engineer "zephyr")
+void register_devices_command(CLI::App& app);

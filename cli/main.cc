@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   register_completion_command(app);
   register_info_command(app);
   register_run_command(app);
+  register_devices_command(app);
 
   try {
     app.parse(argc, argv);
