@@ -36,7 +36,8 @@ using utvm::ExitCode;
 struct RunArgs {
   std::string project_dir;
   std::string device = "micro";
-  std::string inputs, outputs;
+  std::string inputs, outputs, expected;
+  double rtol = 0.0, atol = 0.0;
   std::string fill_mode = "random";
   std::uint64_t seed = 0;
   int print_top = 0;
@@ -155,6 +156,8 @@ void do_run(RunArgs& a) {
   if (a.repeat == 0 || a.number == 0)
     throw Error(ExitCode::kUsage, "--repeat and --number must be at least 1");
   if (a.timeout_sec <= 0) throw Error(ExitCode::kUsage, "--timeout must be positive");
+  if (!(a.rtol >= 0.0) || !(a.atol >= 0.0))
+    throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
   const auto project_file = utvm::cli::load_project_file(dir);
@@ -179,6 +182,8 @@ void do_run(RunArgs& a) {
   // Read the inputs before touching the device, so a bad file fails fast.
   std::vector<std::pair<std::string, utvm::npz::Array>> given;
   if (!a.inputs.empty()) given = utvm::npz::read_npz(a.inputs);
+  std::vector<std::pair<std::string, utvm::npz::Array>> expected;
+  if (!a.expected.empty()) expected = utvm::npz::read_npz(a.expected);
 
   utvm::cli::StatusLine status(a.json ? utvm::cli::StatusLine::Mode::kSilent
                                       : utvm::cli::StatusLine::Mode::kAuto);
@@ -229,6 +234,29 @@ void do_run(RunArgs& a) {
   status.clear();
 
   if (!a.outputs.empty()) utvm::npz::write_npz(a.outputs, outputs);
+  std::vector<std::string> diffs;
+  if (!a.expected.empty()) {
+    std::vector<std::string> tensor_names;
+    for (const auto& t : device.outputs)
+      tensor_names.push_back(t.name);
+    diffs = utvm::cli::compare_outputs(outputs, tensor_names, expected, a.expected, a.rtol, a.atol);
+  }
+  // After the results are shown: a mismatch still prints what the device computed.
+  auto report_comparison = [&] {
+    if (a.expected.empty()) return;
+    std::fflush(stdout);  // the results first, then the verdict
+    if (!diffs.empty()) {
+      std::string text = fmt::format("outputs differ from {}:", a.expected);
+      for (const auto& d : diffs)
+        text += "\n  " + d;
+      throw Error(ExitCode::kOutputMismatch, text);
+    }
+    if (!a.json)
+      std::fprintf(stderr, "outputs match %s (%s)\n", a.expected.c_str(),
+                   a.rtol == 0.0 && a.atol == 0.0
+                       ? "bit for bit"
+                       : fmt::format("rtol {}, atol {}", a.rtol, a.atol).c_str());
+  };
 
   if (a.json) {
     nlohmann::ordered_json j;
@@ -250,7 +278,11 @@ void do_run(RunArgs& a) {
     j["repeat"] = a.repeat;
     j["number"] = a.number;
     j["run_times_ns"] = all_ns;
+    if (!a.expected.empty()) {
+      j["expected"] = {{"file", a.expected}, {"match", diffs.empty()}, {"differences", diffs}};
+    }
     std::fputs((j.dump(2) + "\n").c_str(), stdout);
+    report_comparison();
     return;
   }
 
@@ -264,6 +296,7 @@ void do_run(RunArgs& a) {
           stdout);
   }
   if (!a.outputs.empty()) std::fprintf(stderr, "outputs saved to %s\n", a.outputs.c_str());
+  report_comparison();
 }
 
 }  // namespace
@@ -278,6 +311,13 @@ void register_run_command(CLI::App& app) {
                   ".npz file whose keys are input names; missing inputs use --fill-mode");
   cmd->add_option("-o,--outputs", a->outputs,
                   ".npz file to write the outputs to (keys output_0, output_1, ...)");
+  cmd->add_option("--expected", a->expected,
+                  ".npz of expected outputs (keys output_<i> or tensor names); a difference "
+                  "exits 9");
+  cmd->add_option("--rtol", a->rtol, "With --expected: relative tolerance (0: bit for bit)")
+      ->capture_default_str();
+  cmd->add_option("--atol", a->atol, "With --expected: absolute tolerance (0: bit for bit)")
+      ->capture_default_str();
   cmd->add_option("--fill-mode", a->fill_mode, "How to fill inputs not given: zeros|ones|random")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed for --fill-mode random")->capture_default_str();
@@ -300,6 +340,7 @@ void register_run_command(CLI::App& app) {
       "Examples:\n"
       "  utvm run ./proj --fill-mode random --print-top 3\n"
       "  utvm run ./proj -i in.npz -o out.npz --print-time --repeat 10 --number 100\n"
+      "  utvm run ./proj -i in.npz --expected want.npz --rtol 1e-5   (exit 9 if they differ)\n"
       "  utvm run --device micro ./proj -i in.npz   (tvmc style)");
   cmd->callback([a] { do_run(*a); });
 }

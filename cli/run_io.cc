@@ -17,9 +17,6 @@ namespace {
 bool is_float(const std::string& dtype) {
   return dtype.rfind("float", 0) == 0;
 }
-bool is_int8ish(const std::string& dtype) {
-  return dtype == "int8" || dtype == "uint8";
-}
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string s = "(";
@@ -302,6 +299,78 @@ std::string format_time_summary(const std::vector<double>& seconds) {
       fmt::format("mean ({})", unit), fmt::format("median ({})", unit),
       fmt::format("max ({})", unit), fmt::format("min ({})", unit), fmt::format("std ({})", unit),
       mean, median, sorted.back(), sorted.front(), stddev);
+}
+
+std::vector<std::string> compare_outputs(
+    const std::vector<std::pair<std::string, npz::Array>>& outputs,
+    const std::vector<std::string>& tensor_names,
+    const std::vector<std::pair<std::string, npz::Array>>& expected,
+    const std::string& expected_file, double rtol, double atol) {
+  std::vector<std::string> diffs;
+  for (const auto& [key, want] : expected) {
+    std::size_t i = 0;
+    while (i < outputs.size() && outputs[i].first != key &&
+           (i >= tensor_names.size() || tensor_names[i] != key))
+      ++i;
+    if (i == outputs.size()) {
+      std::string names;
+      for (std::size_t j = 0; j < outputs.size(); ++j) {
+        names += (j ? ", " : "") + outputs[j].first;
+        if (j < tensor_names.size() && !tensor_names[j].empty())
+          names += " (" + tensor_names[j] + ")";
+      }
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{}: '{}' is not an output of the model; its outputs are: {}",
+                              expected_file, key, names));
+    }
+    const auto& [out_key, got] = outputs[i];
+    if (got.dtype != want.dtype || got.shape != want.shape) {
+      diffs.push_back(fmt::format("{}: got {} {}, expected {} {}", out_key, got.dtype,
+                                  shape_text(got.shape), want.dtype, shape_text(want.shape)));
+      continue;
+    }
+    if (got.data.size() != want.data.size()) {
+      diffs.push_back(
+          fmt::format("{}: got {} bytes, expected {}", out_key, got.data.size(), want.data.size()));
+      continue;
+    }
+    const bool exact = rtol == 0.0 && atol == 0.0;
+    if (exact && got.data == want.data) continue;
+    const std::uint64_t elem = npz::dtype_size(got.dtype);
+    const std::size_t count = elem ? got.data.size() / elem : 0;
+    std::size_t bad = 0, worst = 0;
+    double worst_excess = -1.0;
+    for (std::size_t e = 0; e < count; ++e) {
+      bool same;
+      double g = 0.0, w = 0.0;
+      if (exact) {
+        same = std::memcmp(got.data.data() + e * elem, want.data.data() + e * elem, elem) == 0;
+        if (!same) {
+          g = load(got.data, got.dtype, e);
+          w = load(want.data, want.dtype, e);
+        }
+      } else {
+        g = load(got.data, got.dtype, e);
+        w = load(want.data, want.dtype, e);
+        same = (std::isnan(g) && std::isnan(w)) || g == w ||
+               std::fabs(g - w) <= atol + rtol * std::fabs(w);
+      }
+      if (same) continue;
+      ++bad;
+      const double excess = std::isnan(g - w) ? INFINITY : std::fabs(g - w);
+      if (excess > worst_excess) {
+        worst_excess = excess;
+        worst = e;
+      }
+    }
+    if (bad == 0) continue;
+    diffs.push_back(
+        fmt::format("{}: {} of {} elements differ; worst at flat index {}: got {}, "
+                    "expected {}",
+                    out_key, bad, count, worst, load(got.data, got.dtype, worst),
+                    load(want.data, want.dtype, worst)));
+  }
+  return diffs;
 }
 
 }  // namespace utvm::cli

@@ -35,6 +35,18 @@ std::vector<npz::Array> prepare_inputs(const std::vector<TensorSpec>& specs,
 // descending; then those values), printed the way numpy prints it.
 std::string format_top(const npz::Array& output, int n);
 
+// `utvm run --expected FILE`: compares each array of `expected` (keyed output_<i> or by the
+// output's tensor name) with the matching output. Exact (bit for bit) when rtol and atol are 0,
+// else numpy.allclose's rule |got - want| <= atol + rtol * |want| (NaN equals NaN). A key that
+// names no output is an Error(kBadInput) listing the keys it could have been. Returns one line
+// per differing output (dtype, shape, or how many elements differ and the worst one); empty when
+// everything matches.
+std::vector<std::string> compare_outputs(
+    const std::vector<std::pair<std::string, npz::Array>>& outputs,
+    const std::vector<std::string>& tensor_names,
+    const std::vector<std::pair<std::string, npz::Array>>& expected,
+    const std::string& expected_file, double rtol, double atol);
+
 // tvmc's "Execution time summary" table from per-run device times in seconds.
 std::string format_time_summary(const std::vector<double>& seconds);
 

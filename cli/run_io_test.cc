@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "utvm/common/error.h"
@@ -107,6 +108,46 @@ TEST(FormatTimeSummary, MicrosecondsForFastModels) {
   auto text = format_time_summary({2e-6, 4e-6});
   EXPECT_NE(text.find("mean (us)"), std::string::npos) << text;
   EXPECT_NE(text.find("3.0000"), std::string::npos) << text;
+}
+
+using Named = std::vector<std::pair<std::string, npz::Array>>;
+
+TEST(CompareOutputs, ExactByKeyOrTensorName) {
+  Named outputs = {{"output_0", make_f32({1, 3}, {1.0f, 2.0f, 3.0f})},
+                   {"output_1", make_i8({2}, {5, -5})}};
+  const std::vector<std::string> names = {"Identity", "logits"};
+  EXPECT_TRUE(compare_outputs(outputs, names, outputs, "want.npz", 0, 0).empty());
+  EXPECT_TRUE(compare_outputs(outputs, names, {{"logits", make_i8({2}, {5, -5})}}, "want.npz", 0, 0)
+                  .empty());
+  auto diffs = compare_outputs(outputs, names, {{"output_0", make_f32({1, 3}, {1.0f, 2.5f, 3.0f})}},
+                               "want.npz", 0, 0);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0],
+            "output_0: 1 of 3 elements differ; worst at flat index 1: got 2, expected 2.5");
+}
+
+TEST(CompareOutputs, TolerancesLikeAllclose) {
+  Named outputs = {{"output_0", make_f32({2}, {1.0f, NAN})}};
+  Named want = {{"output_0", make_f32({2}, {1.001f, NAN})}};
+  EXPECT_EQ(compare_outputs(outputs, {}, want, "w", 0, 0).size(), 1u);
+  EXPECT_TRUE(compare_outputs(outputs, {}, want, "w", 0, 2e-3).empty());
+  EXPECT_TRUE(compare_outputs(outputs, {}, want, "w", 2e-3, 0).empty());
+  EXPECT_EQ(compare_outputs(outputs, {}, want, "w", 1e-4, 1e-4).size(), 1u);
+}
+
+TEST(CompareOutputs, DtypeShapeAndUnknownKeys) {
+  Named outputs = {{"output_0", make_f32({1, 3}, {1, 2, 3})}};
+  auto diffs = compare_outputs(outputs, {"y"}, {{"y", make_i8({1, 3}, {1, 2, 3})}}, "w.npz", 0, 0);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0], "output_0: got float32 (1, 3), expected int8 (1, 3)");
+  try {
+    compare_outputs(outputs, {"y"}, {{"z", make_i8({1}, {1})}}, "w.npz", 0, 0);
+    ADD_FAILURE() << "no error for an unknown key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_STREQ(e.what(),
+                 "w.npz: 'z' is not an output of the model; its outputs are: output_0 (y)");
+  }
 }
 
 }  // namespace

@@ -268,6 +268,40 @@ TEST_F(HostBadInput, ProjectWithoutBuild) {
   fs::remove_all(copy);
 }
 
+// --expected: the same inputs reproduce the outputs bit for bit (exit 0); a changed expectation
+// is an output mismatch (exit 9) that names the output and the element.
+TEST_F(HostBadInput, ExpectedOutputsMatchOrExit9) {
+  const fs::path in = work_ / "expect-in.npz", want = work_ / "expect-want.npz";
+  utvm::npz::write_npz(in, {{"input", input("float32", {1, 4})}});
+  const fs::path examples = fs::path(UTVM_BINARY_DIR) / "share/utvm/examples";
+  // The shipped sample input gives the shipped reference output (computed by the generator).
+  auto r = run_command(fmt::format("{} run {} -i {} --expected {} --rtol 1e-5 --atol 1e-6", utvm(),
+                                   q(project_), q(examples / "example_mlp_inputs.npz"),
+                                   q(examples / "example_mlp_outputs.npz")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // Zeros in, that reference expected: a mismatch.
+  r = run_command(fmt::format("{} run {} -i {} -o {} --expected {}", utvm(), q(project_), q(in),
+                              q(want), q(examples / "example_mlp_outputs.npz")));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kOutputMismatch)) << r.output;
+  EXPECT_NE(r.output.find("output_0: "), std::string::npos) << r.output;
+  ASSERT_TRUE(fs::exists(want)) << "outputs are written even when they differ";
+  r = run_command(
+      fmt::format("{} run {} -i {} --expected {}", utvm(), q(project_), q(in), q(want)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("bit for bit"), std::string::npos) << r.output;
+  auto arrays = utvm::npz::read_npz(want);
+  arrays[0].second.data[0] ^= 1;  // one bit of the first element
+  utvm::npz::write_npz(want, arrays);
+  r = run_command(
+      fmt::format("{} run {} -i {} --expected {}", utvm(), q(project_), q(in), q(want)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kOutputMismatch)) << r.output;
+  EXPECT_NE(r.output.find("1 of"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("flat index 0"), std::string::npos) << r.output;
+  r = run_command(fmt::format("{} run {} -i {} --expected {} --atol 1e-3", utvm(), q(project_),
+                              q(in), q(want)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 // The device program dies after a few bytes: a transport error (exit 8) that says so, no hang.
 TEST_F(HostBadInput, DeviceExitsMidRun) {
   const fs::path copy = work_ / "dying";
