@@ -157,10 +157,13 @@ bool LineReader::read_line(std::string& line, std::optional<Clock::time_point> d
     }
     const char* start = buf_.data() + begin_;
     const std::size_t avail = end_ - begin_;
-    const char* stop = start;
     const char* const limit = start + avail;
-    while (stop < limit && *stop != '\n' && *stop != '\r')
-      ++stop;
+    // The first '\n' or '\r': two memchr passes (vectorised by libc) beat a byte loop on the
+    // long base85 lines that carry transport data.
+    const char* stop = static_cast<const char*>(std::memchr(start, '\n', avail));
+    const std::size_t cr_span = stop ? static_cast<std::size_t>(stop - start) : avail;
+    if (const auto* cr = static_cast<const char*>(std::memchr(start, '\r', cr_span))) stop = cr;
+    if (!stop) stop = limit;
     const auto len = static_cast<std::size_t>(stop - start);
     if (pending_.size() + len > max_line_length_) {
       pending_.clear();
