@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "arduino/arduino_server.h"
 #include "baremetal/baremetal_server.h"
 #include "host/host_server.h"
 #include "utvm/project_api/server.h"
@@ -39,8 +40,15 @@ int run_platform_server(std::string_view platform, int argc, char** argv) {
     zephyr::ZephyrHandler handler(fs::current_path(), data_dir() / "device");
     return project_api::serve(handler, argc, argv);
   }
+  if (platform == "arduino") {
+    // utvm-avr-sim is built next to utvm (<prefix>/bin).
+    arduino::ArduinoHandler handler(fs::current_path(), data_dir() / "device",
+                                    self_executable().parent_path() / "utvm-avr-sim");
+    return project_api::serve(handler, argc, argv);
+  }
   std::fprintf(stderr,
-               "utvm api-server: unknown platform '%.*s' (built-in: host, baremetal, zephyr)\n",
+               "utvm api-server: unknown platform '%.*s' (built-in: host, baremetal, zephyr, "
+               "arduino)\n",
                static_cast<int>(platform.size()), platform.data());
   return 2;
 }

@@ -16,6 +16,9 @@ PACKAGES=(
   hyperfine  # end-to-end CLI timings in docs/performance.md
   # baremetal platform: Cortex-M cross compiler, C library, emulator
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  # arduino platform: AVR cross compiler + C library, the Arduino AVR core and its CLI builder,
+  # the emulator library our utvm-avr-sim links against (ELF loading needs libelf), avrdude
+  gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libelf-dev avrdude
 )
 
 missing=()

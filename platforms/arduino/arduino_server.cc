@@ -1,0 +1,882 @@
+#include "arduino_server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "memory_report.h"
+#include "utvm/codegen/executor.h"
+#include "utvm/codegen/glue.h"
+#include "utvm/common/error.h"
+#include "utvm/mlf/archive.h"
+#include "utvm/mlf/model.h"
+#include "utvm/project_api/errors.h"
+#include "utvm/transport/fd_stream.h"
+#include "utvm/transport/serial.h"
+
+namespace utvm::platforms::arduino {
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using baremetal::MemoryReport;
+
+namespace {
+
+constexpr const char* kSketch = "project";  // PROJECT/project/project.ino
+// Static RAM of the runtime, link, port and the Arduino core besides the model's buffers and
+// the link's receive buffer (measured on the Mega: see docs/performance.md), rounded up.
+constexpr std::uint64_t kRuntimeRamBytes = 512;
+// RAM left free for the stack (AVR: what is not data/bss is the stack; the model's operators
+// keep their temporaries there).
+constexpr std::uint64_t kStackReserveBytes = 512;
+constexpr auto kReenumerateTimeout = std::chrono::milliseconds(10000);
+// An Arduino resets when its port is opened (DTR); the bootloader listens this long first.
+constexpr auto kBootloaderWait = std::chrono::milliseconds(2000);
+
+api::ProjectOption make_option(std::string name, std::string type, json default_value,
+                               std::vector<std::string> required, std::vector<std::string> optional,
+                               std::string help) {
+  api::ProjectOption o;
+  o.name = std::move(name);
+  o.type = std::move(type);
+  o.default_value = std::move(default_value);
+  if (!required.empty()) o.required = std::move(required);
+  if (!optional.empty()) o.optional = std::move(optional);
+  o.help = std::move(help);
+  return o;
+}
+
+std::optional<std::string> str_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    throw api::ServerError(fmt::format("option {}: want a string, got {}", name, it->dump()));
+  }
+  if (it->get_ref<const std::string&>().empty()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<bool> opt_bool_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == "true") return true;
+    if (s == "false") return false;
+    if (s.empty()) return std::nullopt;
+  }
+  throw api::ServerError(fmt::format("option {}: want true or false, got {}", name, it->dump()));
+}
+
+bool bool_option(const json& options, const char* name) {
+  return opt_bool_option(options, name).value_or(false);
+}
+
+std::optional<std::uint64_t> uint_option(const json& options, const char* name) {
+  auto it = options.find(name);
+  if (it == options.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer() && it->get<long long>() >= 0) return it->get<long long>();
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (!s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos)
+      return std::stoull(s);
+  }
+  throw api::ServerError(
+      fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.good()) throw Error(ExitCode::kFailure, fmt::format("cannot write {}", path.string()));
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  if (!fs::exists(from)) {
+    throw Error(ExitCode::kFailure,
+                fmt::format("utvm's files are missing: {} (broken installation?)", from.string()));
+  }
+  fs::create_directories(to.parent_path());
+  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;)
+    out.push_back(w);
+  return out;
+}
+
+std::optional<fs::path> find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (!path) return std::nullopt;
+  std::istringstream in(path);
+  for (std::string dir; std::getline(in, dir, ':');) {
+    if (dir.empty()) dir = ".";
+    fs::path p = fs::path(dir) / program;
+    if (::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::string tail(const std::string& text, size_t max = 4000) {
+  return text.size() > max ? "..." + text.substr(text.size() - max) : text;
+}
+
+// Runs a tool with stdout+stderr appended to `log` (after a "$ argv" line); returns the raw
+// wait status.
+int run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw api::ServerError(fmt::format("cannot write {}", log.string()));
+  std::string line = "$";
+  for (const auto& a : argv)
+    line += " " + a;
+  line += "\n";
+  if (::write(fd, line.data(), line.size()) < 0) {
+    // the log is a convenience; the command still runs
+  }
+  SpawnOptions spec;
+  spec.argv = argv;
+  spec.cwd = cwd;
+  spec.stdout_fd = fd;
+  spec.stderr_fd = fd;
+  spec.new_process_group = false;  // Ctrl-C reaches the build tools with the server
+  int status;
+  try {
+    Process p = Process::spawn(spec);
+    ::close(fd);
+    status = p.wait();
+  } catch (const Error& e) {
+    ::close(fd);
+    throw api::ServerError(e.what());
+  }
+  return status;
+}
+
+[[noreturn]] void step_failed(const std::string& step, int status, const fs::path& log) {
+  throw api::ServerError(fmt::format("{} failed ({}); log {}:\n{}", step,
+                                     describe_exit_status(status), log.string(),
+                                     tail(read_file(log))));
+}
+
+fs::path self_executable() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path("utvm") : exe;
+}
+
+json read_project_json(const fs::path& dir) {
+  const fs::path p = dir / "project.json";
+  if (!fs::is_regular_file(p)) {
+    throw api::ServerError(
+        fmt::format("{} is a template, not a generated project (no project.json)", dir.string()));
+  }
+  try {
+    return json::parse(read_file(p));
+  } catch (const json::exception& e) {
+    throw api::ServerError(fmt::format("{}: {}", p.string(), e.what()));
+  }
+}
+
+Board project_board(const fs::path& dir, const json& project, const char* step) {
+  try {
+    return find_board(dir / "boards.json", project.at("board").get<std::string>());
+  } catch (const std::exception& e) {
+    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
+  }
+}
+
+// arduino-cli as a command: option arduino_cli_cmd, else what generate_project recorded, else
+// arduino-cli on PATH; empty when there is none.
+std::vector<std::string> arduino_cli(const json& options, const json& project) {
+  if (auto c = str_option(options, "arduino_cli_cmd")) return split_words(*c);
+  if (auto it = project.find("arduino_cli_cmd");
+      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+    return split_words(it->get<std::string>());
+  if (auto p = find_on_path("arduino-cli")) return {p->string()};
+  return {};
+}
+
+std::string install_cli_hint(const Board& board) {
+  const std::string core = board.fqbn.substr(0, board.fqbn.find(':', board.fqbn.find(':') + 1));
+  return fmt::format(
+      "install arduino-cli (https://arduino.github.io/arduino-cli/; it is not in Debian), run "
+      "`arduino-cli core install {}`, and put it on PATH or set option arduino_cli_cmd",
+      core);
+}
+
+// Emulated unless told otherwise: option emulate, else the board's simavr data when no real
+// port was named.
+bool use_emulator(const Board& board, const json& options, const char* step) {
+  if (auto e = opt_bool_option(options, "emulate")) {
+    if (*e && !board.emulated()) {
+      throw api::ServerError(
+          fmt::format("{}: board {} is not emulated here (emulated boards: those with simavr "
+                      "data in boards.json)",
+                      step, board.name));
+    }
+    return *e;
+  }
+  return board.emulated() && !str_option(options, "port") && !str_option(options, "serial_number");
+}
+
+// The board's serial port: option port, else found by USB identity (and serial_number).
+std::string board_port(const Board& board, const json& options, const char* step,
+                       std::chrono::milliseconds wait) {
+  if (auto p = str_option(options, "port")) {
+    if (str_option(options, "serial_number")) {
+      throw api::ServerError(
+          fmt::format("{}: set either option port or option serial_number, not both", step));
+    }
+    return *p;
+  }
+  if (!board.vid || !board.pid) {
+    throw api::ServerError(fmt::format(
+        "{}: board {} has no USB identity in boards.json; set option port", step, board.name));
+  }
+  try {
+    transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+    return transport::wait_for_serial_port(
+               match, "board " + board.name,
+               "--project-option serial_number=SN (or port=/dev/ttyXXX)", wait)
+        .path;
+  } catch (const Error& e) {
+    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
+  }
+}
+
+// `avr-size -A -d` of the firmware, as a memory report against the board.
+MemoryReport avr_memory_report(const std::string& size_output, const Board& board) {
+  MemoryReport r;
+  r.board = board.name;
+  r.flash_size = board.flash_bytes;
+  r.ram_size = board.ram_bytes;
+  r.stack = kStackReserveBytes;
+  std::istringstream in(size_output);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string section;
+    std::uint64_t size = 0;
+    if (!(fields >> section >> size) || section.empty() || section[0] != '.') continue;
+    if (section == ".text")
+      r.text += size;
+    else if (section == ".data")
+      r.data += size;
+    else if (section == ".bss" || section == ".noinit")
+      r.bss += size;
+  }
+  return r;
+}
+
+}  // namespace
+
+std::size_t rewrite_includes(const fs::path& root, const std::vector<fs::path>& search_dirs) {
+  static const std::regex kInclude(R"(^(\s*#\s*include\s*)([<"])([^>"]+)[>"](.*)$)");
+  std::size_t rewritten = 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    const std::string ext = e.path().extension().string();
+    if (ext == ".c" || ext == ".h" || ext == ".cpp" || ext == ".ino") files.push_back(e.path());
+  }
+  for (const fs::path& file : files) {
+    std::istringstream in(read_file(file));
+    std::string out;
+    bool changed = false;
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (std::regex_match(line, m, kInclude)) {
+        const std::string name = m[3].str();
+        const fs::path here = file.parent_path();
+        std::optional<fs::path> target;
+        if (m[2].str() == "\"" && fs::is_regular_file(here / name)) {
+          // already relative to the file
+        } else {
+          for (const auto& d : search_dirs) {
+            if (fs::is_regular_file(d / name)) {
+              target = d / name;
+              break;
+            }
+          }
+        }
+        if (target) {
+          const std::string rel =
+              target->lexically_normal().lexically_relative(here).generic_string();
+          line = m[1].str() + "\"" + rel + "\"" + m[4].str();
+          changed = true;
+          ++rewritten;
+        }
+      }
+      out += line;
+      out += '\n';
+    }
+    if (changed) write_file(file, out);
+  }
+  return rewritten;
+}
+
+ArduinoHandler::ArduinoHandler(fs::path dir, fs::path device_sources, fs::path simulator)
+    : dir_(std::move(dir)),
+      device_sources_(std::move(device_sources)),
+      simulator_(std::move(simulator)) {}
+
+ArduinoHandler::~ArduinoHandler() {
+  close_transport();
+}
+
+std::optional<pid_t> ArduinoHandler::simulator_pid() const {
+  if (sim_ && sim_->valid()) return sim_->pid();
+  return std::nullopt;
+}
+
+api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_version*/) {
+  api::ServerInfo info;
+  info.platform_name = "arduino";
+  const fs::path model_tar = dir_ / "model.tar";
+  info.is_template = !fs::is_regular_file(model_tar);
+  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
+  auto board = make_option("board", "str", nullptr, {"generate_project"},
+                           {"build", "flash", "open_transport"},
+                           "Name of the Arduino board (see `utvm boards arduino`).");
+  try {
+    std::vector<std::string> names;
+    for (const auto& [name, b] : load_boards(dir_ / "boards.json"))
+      names.push_back(name);
+    board.choices = names;
+  } catch (const Error&) {
+    // A broken boards.json is reported by generate_project; the query still answers.
+  }
+  auto project_type =
+      make_option("project_type", "str", "host_driven", {}, {"generate_project"},
+                  "Type of project to generate: host_driven (the board serves utvm's link).");
+  project_type.choices = std::vector<std::string>{"host_driven"};
+  info.project_options = {
+      board,
+      project_type,
+      make_option("arduino_cli_cmd", "str", nullptr, {},
+                  {"generate_project", "build", "flash", "open_transport"},
+                  "Command that runs arduino-cli, split on spaces (default: arduino-cli on PATH; "
+                  "without it AVR boards build with Debian's arduino-builder)."),
+      make_option("port", "str", nullptr, {}, {"flash", "open_transport"},
+                  "Serial port of the board (e.g. /dev/ttyACM0); default: found by the board's "
+                  "USB identity."),
+      make_option("serial_number", "str", nullptr, {}, {"flash", "open_transport"},
+                  "USB serial number of the board to use when several are attached."),
+      make_option("emulate", "bool", nullptr, {}, {"flash", "open_transport"},
+                  "Run the firmware under simavr (default: yes for emulated boards unless port or "
+                  "serial_number is set)."),
+      make_option("baud", "int", nullptr, {}, {"generate_project"},
+                  "Baud rate of the link's UART (default: the board's, 115200)."),
+      make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
+                  "Size of the device's workspace arena in bytes; defaults to what the model's "
+                  "metadata needs plus alignment slack."),
+      make_option("warning_as_error", "bool", false, {}, {"generate_project", "build", "flash"},
+                  "Treat compiler warnings in the sketch's C sources as errors."),
+      make_option("verbose", "bool", false, {}, {"build", "flash"},
+                  "Run the Arduino tools with verbose output."),
+  };
+  return info;
+}
+
+void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
+                                      const fs::path& /*standalone_crt_dir*/,
+                                      const fs::path& project_dir, const json& options) {
+  auto board_name = str_option(options, "board");
+  if (!board_name) throw api::ServerError("generate_project: option board is required");
+  const Board board = [&] {
+    try {
+      return find_board(dir_ / "boards.json", *board_name);
+    } catch (const Error& e) {
+      throw api::ServerError(e.what());
+    }
+  }();
+  if (auto type = str_option(options, "project_type"); type && *type != "host_driven") {
+    throw api::ServerError(fmt::format(
+        "option project_type: '{}' is not supported by utvm (choices: host_driven)", *type));
+  }
+  const std::string cli = str_option(options, "arduino_cli_cmd").value_or("");
+  const auto workspace_option = uint_option(options, "workspace_size_bytes");
+  const std::uint64_t baud = uint_option(options, "baud").value_or(board.baud);
+  if (baud == 0 || baud > 4000000) {
+    throw api::ServerError(fmt::format("option baud: {} is not a usable rate", baud));
+  }
+  const bool werror = bool_option(options, "warning_as_error");
+  const fs::path mlf_path = fs::absolute(model_library_format_path);
+  const fs::path project = fs::absolute(project_dir);
+  if (fs::exists(project)) {
+    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
+  }
+  if (!fs::is_regular_file(mlf_path)) {
+    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
+  }
+
+  fs::create_directories(project.parent_path());
+  const fs::path tmp =
+      project.parent_path() /
+      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  try {
+    fs::copy_file(mlf_path, tmp / "model.tar");
+    const auto archive = mlf::Archive::read(tmp / "model.tar");
+    const auto model = mlf::load_model(archive, mlf_path.string());
+    mlf::extract(archive, tmp / "model");
+    if (model.modules.size() != 1) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{} holds {} modules; the arduino platform runs exactly one",
+                              mlf_path.string(), model.modules.size()));
+    }
+    const mlf::Module& module = model.modules.front();
+    if (module.files.sources.empty()) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{}: module '{}' has no C sources (only object files built for "
+                              "another target?); the arduino platform compiles C",
+                              mlf_path.string(), module.name));
+    }
+
+    // The sketch folder: Arduino wants the .ino named after it.
+    const fs::path sketch = tmp / kSketch;
+    const fs::path src = sketch / "src";
+    fs::create_directories(src / "model" / "include");
+    fs::copy_file(dir_ / "project.ino", sketch / (std::string(kSketch) + ".ino"));
+
+    // The model's C, flattened (as TVM's Arduino template), and its headers (kept: the glue
+    // includes the interface header).
+    for (const auto& s : module.files.sources) {
+      const fs::path from = tmp / "model" / s;
+      fs::path to = src / "model" / from.filename();
+      if (fs::exists(to)) {
+        throw Error(ExitCode::kBadInput, fmt::format("{}: two sources named {}", mlf_path.string(),
+                                                     from.filename().string()));
+      }
+      fs::copy_file(from, to);
+    }
+    const fs::path model_include = tmp / "model" / "codegen" / "host" / "include";
+    if (fs::is_directory(model_include)) copy_tree(model_include, src / "model" / "include");
+
+    codegen::ExecutorOptions exec;
+    exec.build_id = fmt::format("{}-arduino-{}", module.name, board.name);
+    exec.workspace_size_bytes = workspace_option;
+    write_file(src / codegen::kExecutorFileName,
+               codegen::generate_executor_c(archive, module, exec));
+
+    copy_tree(device_sources_ / "include", src / "runtime" / "include");
+    copy_tree(device_sources_ / "src", src / "runtime" / "src");
+    copy_tree(device_sources_ / "ports" / "arduino", src / "port");
+    const std::uint64_t link_rx = board.ram_bytes >= 4096 ? 128 : 64;
+    write_file(src / "port" / "utvm_config.h",
+               fmt::format("/* Written by utvm create-project (arduino platform, board {}). */\n"
+                           "#ifndef UTVM_CONFIG_H_\n#define UTVM_CONFIG_H_\n"
+                           "#define UTVM_BAUD {}ul\n"
+                           "#define UTVM_LINK_RX_BYTES {}u\n"
+                           "#endif\n",
+                           board.name, baud, link_rx));
+    const std::size_t rewritten =
+        rewrite_includes(sketch, {src / "runtime" / "include", src / "model" / "include",
+                                  src / "port", src / "runtime" / "src"});
+
+    for (const char* f : {"boards.json"})
+      fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
+
+    // What the model takes, from its metadata. On AVR, constants live in RAM as well: the
+    // generated code reads them with ordinary loads, and AVR flash is not in the data space.
+    const std::uint64_t arena =
+        workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+    std::uint64_t ram =
+        arena + module.io_size_bytes + link_rx + kRuntimeRamBytes + kStackReserveBytes;
+    if (board.is_avr()) ram += module.constants_size_bytes;
+    json project_json = {
+        {"platform", "arduino"},
+        {"board", board.name},
+        {"fqbn", board.fqbn},
+        {"project_type", "host_driven"},
+        {"model", module.name},
+        {"sketch", kSketch},
+        {"baud", baud},
+        {"arduino_cli_cmd", cli},
+        {"warning_as_error", werror},
+        {"includes_rewritten", rewritten},
+        {"footprint",
+         {{"ram", ram},
+          {"flash", module.constants_size_bytes},
+          {"workspace", arena},
+          {"io", module.io_size_bytes},
+          {"constants", module.constants_size_bytes}}},
+    };
+    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+
+    write_file(tmp / "launch_microtvm_api_server.sh",
+               "#!/bin/sh\n# Project API server of this utvm arduino-platform project.\nexec " +
+                   shell_quote(self_executable().string()) + " api-server arduino \"$@\"\n");
+    fs::permissions(tmp / "launch_microtvm_api_server.sh",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec);
+    fs::rename(tmp, project);
+  } catch (const api::ServerError&) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw api::ServerError(e.what());
+  }
+}
+
+void ArduinoHandler::build(const json& options) {
+  const json project = read_project_json(dir_);
+  const Board board = project_board(dir_, project, "build");
+  const std::string model_name = project.value("model", "model");
+  // Before compiling anything: does the metadata already say it cannot fit?
+  const json& fp = project.at("footprint");
+  const std::uint64_t ram = fp.value("ram", std::uint64_t{0});
+  const std::uint64_t flash = fp.value("flash", std::uint64_t{0});
+  const std::string what = fmt::format("model '{}'", model_name);
+  if (ram > board.ram_bytes) {
+    throw api::ServerError(fmt::format(
+        "build: {} (workspace {} B, tensors {} B, constants {} B{}, runtime and stack {} B)",
+        baremetal::does_not_fit(what, "RAM", ram, board.ram_bytes, board.name),
+        fp.value("workspace", 0), fp.value("io", 0), fp.value("constants", 0),
+        board.is_avr() ? " (AVR keeps them in RAM)" : "", kRuntimeRamBytes + kStackReserveBytes));
+  }
+  if (flash > board.flash_bytes) {
+    throw api::ServerError(fmt::format(
+        "build: {}", baremetal::does_not_fit(what, "flash", flash, board.flash_bytes, board.name)));
+  }
+
+  const bool verbose = bool_option(options, "verbose");
+  const bool werror = opt_bool_option(options, "warning_as_error")
+                          .value_or(project.value("warning_as_error", false));
+  const fs::path sketch = dir_ / project.value("sketch", std::string(kSketch));
+  const fs::path ino = sketch / (sketch.filename().string() + ".ino");
+  const fs::path build_dir = dir_ / "build";
+  fs::create_directories(build_dir);
+  const fs::path log = build_dir / "build.log";
+  std::error_code ec;
+  fs::remove(log, ec);
+
+  // The tools relink every time; a stale ELF must not pass for a build that made none.
+  fs::remove(build_dir / (ino.filename().string() + ".elf"), ec);
+
+  const auto cli = arduino_cli(options, project);
+  std::string c_flags = werror ? "-Wall -Wextra -Werror" : "";
+  if (!cli.empty()) {
+    std::vector<std::string> argv = cli;
+    argv.insert(argv.end(), {"compile", "--fqbn", board.fqbn, "--build-path", build_dir.string()});
+    if (!c_flags.empty())
+      argv.insert(argv.end(),
+                  {"--warnings", "all", "--build-property", "compiler.c.extra_flags=" + c_flags});
+    if (verbose) argv.push_back("--verbose");
+    argv.push_back(sketch.string());
+    int rc = run_logged(argv, dir_, log);
+    if (rc != 0) step_failed("build: arduino-cli compile", rc, log);
+  } else {
+    if (!board.is_avr()) {
+      throw api::ServerError(fmt::format(
+          "build: board {} ({}) needs arduino-cli: Debian's arduino-builder only has the AVR "
+          "core. To build it, {}",
+          board.name, board.fqbn, install_cli_hint(board)));
+    }
+    const auto builder = find_on_path("arduino-builder");
+    if (!builder || !fs::is_directory("/usr/share/arduino/hardware/arduino/avr")) {
+      throw api::ServerError(
+          "build: no arduino-cli and no arduino-builder with the AVR core: sudo apt-get install "
+          "arduino-builder arduino-core-avr gcc-avr avr-libc (or install arduino-cli)");
+    }
+    // Debian's arduino-builder (1.3.25) with Debian's arduino-core-avr: the first -hardware has
+    // the builder's ctags recipes; DECIMAL_DIG because the core expects avr-gcc 7 and Debian has
+    // avr-gcc 5, whose <float.h> lacks it in C++.
+    std::vector<std::string> argv = {
+        builder->string(),
+        "-compile",
+        "-hardware",
+        "/usr/share/arduino-builder",
+        "-hardware",
+        "/usr/share/arduino/hardware",
+        "-tools",
+        "/usr/bin",
+        "-fqbn",
+        board.fqbn,
+        "-build-path",
+        build_dir.string(),
+        "-warnings",
+        werror ? "all" : "none",
+        "-prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__"};
+    if (!c_flags.empty()) argv.push_back("-prefs=compiler.c.extra_flags=" + c_flags);
+    if (verbose) argv.push_back("-verbose");
+    argv.push_back(ino.string());
+    int rc = run_logged(argv, dir_, log);
+    if (rc != 0) {
+      // The link may have produced an ELF that the size check refused: say by how much.
+      const fs::path elf = build_dir / (ino.filename().string() + ".elf");
+      const std::string out = read_file(log);
+      if (fs::is_regular_file(elf) && (out.find("Sketch too big") != std::string::npos ||
+                                       out.find("Not enough memory") != std::string::npos ||
+                                       out.find("exceeds available space") != std::string::npos)) {
+        const fs::path size_out = build_dir / "firmware.size";
+        fs::remove(size_out, ec);
+        if (run_logged({"avr-size", "-A", "-d", elf.string()}, dir_, size_out) == 0) {
+          MemoryReport r = avr_memory_report(read_file(size_out), board);
+          const bool over_ram = r.ram_used() > r.ram_size;
+          throw api::ServerError(fmt::format(
+              "build: {}", baremetal::does_not_fit(
+                               fmt::format("firmware for model '{}'", model_name),
+                               over_ram ? "RAM" : "flash", over_ram ? r.ram_used() : r.flash_used(),
+                               over_ram ? r.ram_size : r.flash_size, board.name)));
+        }
+      }
+      step_failed("build: arduino-builder", rc, log);
+    }
+  }
+  const fs::path elf = build_dir / (ino.filename().string() + ".elf");
+  if (!fs::is_regular_file(elf)) {
+    throw api::ServerError(fmt::format("build: finished but {} is missing; log {}:\n{}",
+                                       elf.string(), log.string(), tail(read_file(log))));
+  }
+  if (!board.is_avr() || !find_on_path("avr-size")) return;
+  const fs::path size_out = build_dir / "firmware.size";
+  fs::remove(size_out, ec);
+  int rc = run_logged({"avr-size", "-A", "-d", elf.string()}, dir_, size_out);
+  if (rc != 0) step_failed("build: avr-size", rc, size_out);
+  MemoryReport report = avr_memory_report(read_file(size_out), board);
+  const std::string text = baremetal::format_memory_report(report);
+  write_file(build_dir / "memory_report.txt", text);
+  write_file(build_dir / "memory_report.json",
+             baremetal::memory_report_json(report).dump(2) + "\n");
+  std::fputs(text.c_str(), stderr);
+  if (report.ram_used() > report.ram_size) {
+    throw api::ServerError(
+        fmt::format("build: {} (data {} B + bss {} B + {} B kept for the stack)",
+                    baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                                            "RAM", report.ram_used(), report.ram_size, board.name),
+                    report.data, report.bss, report.stack));
+  }
+}
+
+void ArduinoHandler::flash(const json& options) {
+  const json project = read_project_json(dir_);
+  const Board board = project_board(dir_, project, "flash");
+  const fs::path build_dir = dir_ / "build";
+  const std::string sketch_name = project.value("sketch", std::string(kSketch));
+  const fs::path elf = build_dir / (sketch_name + ".ino.elf");
+  if (!fs::is_regular_file(elf)) {
+    throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
+  }
+  if (use_emulator(board, options, "flash")) {
+    // An emulated board's "flash" is the image the simulator loads: check it is an AVR ELF and
+    // keep a copy.
+    std::string head = read_file(elf).substr(0, 20);
+    if (head.size() < 20 ||
+        head.compare(0, 4,
+                     "\x7f"
+                     "ELF") != 0 ||
+        static_cast<unsigned char>(head[18]) != 83 /* EM_AVR */) {
+      throw api::ServerError(fmt::format("flash: {} is not an AVR ELF image", elf.string()));
+    }
+    fs::copy_file(elf, build_dir / "flashed.elf", fs::copy_options::overwrite_existing);
+    json record = {{"image", (build_dir / "flashed.elf").string()},
+                   {"bytes", fs::file_size(elf)},
+                   {"board", board.name},
+                   {"emulator", "simavr"},
+                   {"mcu", board.simavr_mcu}};
+    write_file(build_dir / "flash.json", record.dump(2) + "\n");
+    return;
+  }
+
+  const auto cli = arduino_cli(options, project);
+  if (cli.empty() && !board.is_avr()) {
+    throw api::ServerError(fmt::format("flash: board {} is uploaded with arduino-cli; {}",
+                                       board.name, install_cli_hint(board)));
+  }
+  const std::string port = board_port(board, options, "flash", std::chrono::milliseconds(0));
+  const bool verbose = bool_option(options, "verbose");
+  const fs::path log = build_dir / "flash.log";
+  std::error_code ec;
+  fs::remove(log, ec);
+  std::vector<std::string> argv;
+  std::string tool;
+  if (!cli.empty()) {
+    tool = "arduino-cli";
+    argv = cli;
+    argv.insert(argv.end(), {"upload", "--fqbn", board.fqbn, "--input-dir", build_dir.string(),
+                             "--port", port});
+    if (verbose) argv.push_back("--verbose");
+    argv.push_back((dir_ / sketch_name).string());
+  } else {
+    tool = "avrdude";
+    if (!find_on_path("avrdude")) {
+      throw api::ServerError(
+          "flash: neither arduino-cli nor avrdude is on PATH: sudo apt-get install avrdude (or "
+          "install arduino-cli)");
+    }
+    const fs::path hex = build_dir / (sketch_name + ".ino.hex");
+    if (!fs::is_regular_file(hex)) {
+      throw api::ServerError(fmt::format("flash: no {}; run build first", hex.string()));
+    }
+    argv = {"avrdude",
+            "-p",
+            board.avrdude_part,
+            "-c",
+            board.avrdude_programmer,
+            "-P",
+            port,
+            "-b",
+            "115200",
+            "-D",
+            "-U",
+            "flash:w:" + hex.string() + ":i"};
+    if (verbose) argv.push_back("-v");
+  }
+  int rc = run_logged(argv, dir_, log);
+  if (rc != 0) step_failed("flash: " + tool, rc, log);
+  json record = {{"board", board.name},
+                 {"port", port},
+                 {"tool", tool},
+                 {"serial_number", str_option(options, "serial_number").value_or("")}};
+  write_file(build_dir / "flash.json", record.dump(2) + "\n");
+}
+
+api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
+  close_transport();
+  const json project = read_project_json(dir_);
+  const Board board = project_board(dir_, project, "open_transport");
+  if (use_emulator(board, options, "open_transport")) {
+    const fs::path image = dir_ / "build" / "flashed.elf";
+    if (!fs::is_regular_file(image)) {
+      throw api::ServerError(fmt::format(
+          "open_transport: nothing flashed ({} is missing); run flash first", image.string()));
+    }
+    if (::access(simulator_.c_str(), X_OK) != 0) {
+      throw api::ServerError(fmt::format(
+          "open_transport: the AVR emulator {} is missing (utvm is built with it when "
+          "libsimavr-dev and libelf-dev are installed: sudo apt-get install libsimavr-dev "
+          "libelf-dev, then rebuild)",
+          simulator_.string()));
+    }
+    int to_dev[2], from_dev[2];
+    if (::pipe2(to_dev, O_CLOEXEC) != 0) throw api::ServerError("open_transport: pipe failed");
+    if (::pipe2(from_dev, O_CLOEXEC) != 0) {
+      ::close(to_dev[0]);
+      ::close(to_dev[1]);
+      throw api::ServerError("open_transport: pipe failed");
+    }
+    const fs::path sim_log = dir_ / "build" / "simavr.log";
+    int log_fd = ::open(sim_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    SpawnOptions spec;
+    spec.argv = {simulator_.string(),
+                 "--mcu",
+                 board.simavr_mcu,
+                 "--freq",
+                 std::to_string(board.cpu_clock_hz),
+                 image.string()};
+    spec.cwd = dir_;
+    spec.stdin_fd = to_dev[0];
+    spec.stdout_fd = from_dev[1];
+    spec.stderr_fd = log_fd;
+    try {
+      sim_.emplace(Process::spawn(spec));
+    } catch (const Error& e) {
+      for (int fd : {to_dev[0], to_dev[1], from_dev[0], from_dev[1], log_fd})
+        if (fd >= 0) ::close(fd);
+      throw api::ServerError(fmt::format("open_transport: {}", e.what()));
+    }
+    ::close(to_dev[0]);
+    ::close(from_dev[1]);
+    if (log_fd >= 0) ::close(log_fd);
+    stream_ = std::make_unique<transport::FdStream>(from_dev[0], to_dev[1], "utvm-avr-sim",
+                                                    /*owns_fds=*/true);
+    return api::TransportTimeouts{0.0, 0.0, 0.0};
+  }
+
+  const std::string path = board_port(board, options, "open_transport", kReenumerateTimeout);
+  const unsigned baud = project.value("baud", board.baud);
+  try {
+    auto serial = std::make_unique<transport::SerialPort>(path, baud);
+    // Opening the port resets the board; its bootloader owns the UART for a moment.
+    std::this_thread::sleep_for(kBootloaderWait);
+    serial->discard_input();
+    stream_ = std::move(serial);
+  } catch (const Error& e) {
+    throw api::ServerError(fmt::format("open_transport: {}", e.what()));
+  }
+  return api::TransportTimeouts{2.0, 5.0, 5.0};
+}
+
+void ArduinoHandler::close_transport() {
+  stream_.reset();  // closes the pipes: the emulator sees EOF and exits
+  if (sim_) {
+    if (!sim_->wait_for(std::chrono::milliseconds(200))) sim_->terminate();
+    sim_.reset();
+  }
+}
+
+std::vector<std::uint8_t> ArduinoHandler::read_transport(std::size_t n,
+                                                         std::optional<double> timeout_sec) {
+  if (!stream_) throw api::TransportClosedError();
+  auto deadline =
+      timeout_sec
+          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
+          : Clock::time_point::max();
+  std::vector<std::uint8_t> out(n);
+  try {
+    out.resize(stream_->read(out, deadline));
+  } catch (const transport::TransportTimeout&) {
+    throw api::IoTimeoutError();
+  } catch (const Error&) {
+    close_transport();
+    throw api::TransportClosedError();
+  }
+  return out;
+}
+
+void ArduinoHandler::write_transport(std::span<const std::uint8_t> data,
+                                     std::optional<double> timeout_sec) {
+  if (!stream_) throw api::TransportClosedError();
+  auto deadline =
+      timeout_sec
+          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
+          : Clock::time_point::max();
+  try {
+    stream_->write(data, deadline);
+  } catch (const transport::TransportTimeout&) {
+    throw api::IoTimeoutError();
+  } catch (const Error&) {
+    close_transport();
+    throw api::TransportClosedError();
+  }
+}
+
+}  // namespace utvm::platforms::arduino

@@ -1,0 +1,677 @@
+// The arduino Project API handler: server_info_query and options, board data, the generated
+// sketch (every include resolvable the way Arduino compiles a sketch), the exact commands build
+// and flash run (fake arduino-cli / arduino-builder / avrdude on PATH recording their
+// arguments), the memory check, and end to end on the Arduino Mega 2560 emulated by simavr:
+// Debian's arduino-builder builds the sketch, utvm-avr-sim runs it, utvm's LinkClient drives it
+// through read_transport/write_transport, and the outputs must equal the host's for the same
+// inputs (the example model, and TVM's sine fixture when ../shared is present).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "arduino_server.h"
+#include "example_mlf.h"
+#include "reference.h"
+#include "utvm/common/error.h"
+#include "utvm/common/subprocess.h"
+#include "utvm/link/link_client.h"
+#include "utvm/project_api/errors.h"
+
+#ifndef UTVM_AVR_SIM
+#define UTVM_AVR_SIM ""
+#endif
+
+namespace utvm::platforms::arduino {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_script(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+  fs::permissions(p, fs::perms::owner_all);
+}
+
+bool on_path(const std::string& tool) {
+  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// What the end-to-end tests need; "" when everything is there.
+std::string missing_e2e_tools() {
+  std::string missing;
+  for (const char* t : {"arduino-builder", "avr-gcc", "avr-size"})
+    if (!on_path(t)) missing += std::string(missing.empty() ? "" : ", ") + t;
+  if (!fs::is_directory("/usr/share/arduino/hardware/arduino/avr"))
+    missing += std::string(missing.empty() ? "" : ", ") + "arduino-core-avr";
+  if (std::string(UTVM_AVR_SIM).empty())
+    missing += std::string(missing.empty() ? "" : ", ") +
+               "utvm-avr-sim (libsimavr-dev + libelf-dev at configure time)";
+  return missing;
+}
+
+#define SKIP_WITHOUT_E2E_TOOLS()                                                               \
+  do {                                                                                         \
+    std::string missing = missing_e2e_tools();                                                 \
+    if (!missing.empty()) GTEST_SKIP() << "needs " << missing << " (scripts/install-deps.sh)"; \
+  } while (0)
+
+// ctest runs every test in its own process, in parallel: each process writes only under its
+// own directory.
+fs::path process_dir() {
+  static const fs::path p =
+      fs::path(UTVM_BINARY_DIR) / "test-arduino" / std::to_string(static_cast<long>(::getpid()));
+  static struct Cleanup {
+    fs::path root;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(root, ec);
+    }
+  } cleanup{p};
+  return p;
+}
+
+struct Install {
+  fs::path template_dir, device;
+};
+
+// An installation layout: <root>/platforms/arduino (template) and <root>/device.
+const Install& install() {
+  static Install inst = [] {
+    Install i;
+    const fs::path root = process_dir() / "install";
+    fs::remove_all(root);
+    i.template_dir = root / "platforms" / "arduino";
+    i.device = root / "device";
+    const fs::path src = UTVM_SOURCE_DIR;
+    fs::create_directories(i.template_dir);
+    for (const char* f : {"platform.json", "project.ino", "launch_microtvm_api_server.sh"})
+      fs::copy_file(src / "platforms/arduino/template" / f, i.template_dir / f);
+    fs::copy_file(src / "platforms/arduino/boards.json", i.template_dir / "boards.json");
+    auto rec = fs::copy_options::recursive;
+    fs::create_directories(i.device / "ports" / "arduino");
+    fs::copy(src / "device/include", i.device / "include", rec);
+    fs::copy(src / "device/src", i.device / "src", rec);
+    fs::copy(src / "device/ports/arduino", i.device / "ports/arduino", rec);
+    fs::create_directories(i.device / "include/dlpack");
+    fs::copy_file("/usr/include/dlpack/dlpack.h", i.device / "include/dlpack/dlpack.h");
+    return i;
+  }();
+  return inst;
+}
+
+ArduinoHandler handler(const fs::path& dir) {
+  return ArduinoHandler(dir, install().device, UTVM_AVR_SIM);
+}
+
+fs::path scratch(const std::string& name) {
+  fs::path p = process_dir() / "projects" / name;
+  fs::remove_all(p);
+  fs::create_directories(p.parent_path());
+  return p;
+}
+
+fs::path example_mlf() {
+  static fs::path p = [] {
+    fs::path out = process_dir() / "example_mlp.tar";
+    fs::create_directories(out.parent_path());
+    tools::write_example_mlf(out);
+    return out;
+  }();
+  return p;
+}
+
+fs::path generate(const std::string& name, json options, const fs::path& mlf = example_mlf()) {
+  fs::path project = scratch(name);
+  ArduinoHandler tmpl = handler(install().template_dir);
+  tmpl.generate_project(mlf, "", project, options);
+  return project;
+}
+
+std::string server_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const project_api::ServerError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no ServerError";
+  return {};
+}
+
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      unsetenv(name_.c_str());
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+// A directory of fake tools, each appending "name arg1 arg2 ..." (one line) to calls.log.
+fs::path fake_tools(const std::string& name, const std::vector<std::string>& tools,
+                    const std::string& extra = "") {
+  fs::path dir = process_dir() / ("fakebin-" + name);
+  fs::remove_all(dir);
+  for (const auto& t : tools) {
+    write_script(dir / t, "#!/bin/sh\necho \"" + t + " $*\" >> '" + (dir / "calls.log").string() +
+                              "'\n" + extra + "exit 0\n");
+  }
+  return dir;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    out.push_back(l);
+  return out;
+}
+
+// ---- Project API surface -------------------------------------------------------------------
+
+TEST(ArduinoServer, ServerInfoOffersTheBoardsAndTvmOptions) {
+  auto h = handler(install().template_dir);
+  auto info = h.server_info_query("0.13.0");
+  EXPECT_EQ(info.platform_name, "arduino");
+  EXPECT_TRUE(info.is_template);
+  std::map<std::string, project_api::ProjectOption> by_name;
+  for (const auto& o : info.project_options)
+    by_name[o.name] = o;
+  for (const char* name : {"board", "project_type", "arduino_cli_cmd", "port", "serial_number",
+                           "warning_as_error", "verbose", "workspace_size_bytes", "emulate"})
+    EXPECT_TRUE(by_name.count(name)) << name;
+  ASSERT_TRUE(by_name["board"].choices);
+  const auto& boards = *by_name["board"].choices;
+  for (const char* b : {"mega2560", "uno", "due", "nano33ble", "spresense"})
+    EXPECT_NE(std::find(boards.begin(), boards.end(), b), boards.end()) << b;
+  EXPECT_TRUE(by_name["board"].is_required_for("generate_project"));
+  EXPECT_TRUE(by_name["board"].is_optional_for("open_transport"));
+  EXPECT_TRUE(by_name["port"].is_optional_for("flash"));
+  EXPECT_TRUE(by_name["serial_number"].is_optional_for("open_transport"));
+  EXPECT_TRUE(by_name["arduino_cli_cmd"].is_optional_for("build"));
+  ASSERT_TRUE(by_name["project_type"].choices);
+  EXPECT_EQ(*by_name["project_type"].choices, std::vector<std::string>{"host_driven"});
+}
+
+TEST(ArduinoBoards, DataFileIsValidAndStrict) {
+  auto boards = load_boards(install().template_dir / "boards.json");
+  const Board& mega = boards.at("mega2560");
+  EXPECT_EQ(mega.fqbn, "arduino:avr:mega:cpu=atmega2560");
+  EXPECT_EQ(mega.mcu, "atmega2560");
+  EXPECT_EQ(mega.cpu_clock_hz, 16000000u);
+  EXPECT_EQ(mega.ram_bytes, 8192u);
+  EXPECT_EQ(mega.flash_bytes, 253952u);
+  EXPECT_EQ(mega.vid, 0x2341);
+  EXPECT_EQ(mega.pid, 0x0042);
+  EXPECT_TRUE(mega.is_avr());
+  EXPECT_TRUE(mega.emulated());
+  EXPECT_EQ(mega.avrdude_part, "m2560");
+  const Board& uno = boards.at("uno");
+  EXPECT_EQ(uno.mcu, "atmega328p");
+  EXPECT_EQ(uno.ram_bytes, 2048u);
+  EXPECT_TRUE(uno.emulated());
+  const Board& due = boards.at("due");
+  EXPECT_EQ(due.fqbn, "arduino:sam:arduino_due_x_dbg");
+  EXPECT_FALSE(due.is_avr());
+  EXPECT_FALSE(due.emulated());
+  EXPECT_EQ(due.pid, 0x003d);
+  EXPECT_EQ(boards.at("nano33ble").vid, 0x2341);
+  EXPECT_EQ(boards.at("nano33ble").pid, 0x805a);
+
+  // A board missing a field is reported with the file and its name.
+  fs::path bad = process_dir() / "bad-boards.json";
+  json j = json::parse(read_file(install().template_dir / "boards.json"));
+  j["boards"]["mega2560"].erase("ram_bytes");
+  std::ofstream(bad) << j.dump();
+  try {
+    load_boards(bad);
+    FAIL() << "a board without ram_bytes was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'mega2560': 'ram_bytes'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ArduinoServer, GenerateNeedsAKnownBoardAndLeavesNothingBehind) {
+  auto h = handler(install().template_dir);
+  fs::path project = scratch("no-board");
+  EXPECT_THROW(h.generate_project(example_mlf(), "", project, json::object()),
+               project_api::ServerError);
+  std::string e = server_error([&] {
+    h.generate_project(example_mlf(), "", project, {{"board", "leonardo"}});
+  });
+  EXPECT_NE(e.find("mega2560"), std::string::npos) << e;
+  e = server_error([&] {
+    h.generate_project(example_mlf(), "", project,
+                       {{"board", "mega2560"}, {"project_type", "example_project"}});
+  });
+  EXPECT_NE(e.find("host_driven"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(project));
+  for (const auto& entry : fs::directory_iterator(project.parent_path()))
+    EXPECT_EQ(entry.path().filename().string().find(".no-board.utvm-tmp"), std::string::npos);
+}
+
+TEST(ArduinoServer, GeneratesASketchArduinoCanCompile) {
+  fs::path project = generate("sketch", {{"board", "mega2560"}});
+  const fs::path sketch = project / "project";
+  for (const char* f :
+       {"project.ino", "src/utvm_glue.c", "src/model/default_lib0.c", "src/model/default_lib1.c",
+        "src/model/include/tvmgen_default.h", "src/runtime/src/link.c",
+        "src/runtime/src/workspace.c", "src/runtime/include/utvm/link.h",
+        "src/runtime/include/dlpack/dlpack.h", "src/port/port_avr.c", "src/port/port_serial.cpp",
+        "src/port/arduino_port.h", "src/port/utvm_config.h"})
+    EXPECT_TRUE(fs::is_regular_file(sketch / f)) << f;
+  for (const char* f :
+       {"model.tar", "project.json", "boards.json", "launch_microtvm_api_server.sh"})
+    EXPECT_TRUE(fs::is_regular_file(project / f)) << f;
+  EXPECT_NE(read_file(sketch / "src/port/utvm_config.h").find("#define UTVM_BAUD 115200ul"),
+            std::string::npos);
+
+  // Arduino compiles a copy of the sketch folder with only the core's include paths: every
+  // include of ours must be a quoted path relative to the including file.
+  static const std::regex kInclude(R"(^\s*#\s*include\s*([<"])([^>"]+)[>"])");
+  size_t quoted = 0;
+  for (const auto& e : fs::recursive_directory_iterator(sketch)) {
+    if (!e.is_regular_file()) continue;
+    for (const auto& line : lines(read_file(e.path()))) {
+      std::smatch m;
+      if (!std::regex_search(line, m, kInclude)) continue;
+      const std::string name = m[2].str();
+      if (m[1].str() == "<") {
+        // Only the C library and the Arduino core may stay <...>.
+        EXPECT_TRUE(name.find('/') == std::string::npos || name.rfind("avr/", 0) == 0)
+            << e.path() << ": " << line;
+        EXPECT_NE(name.rfind("tvm", 0), 0u) << e.path() << ": " << line;
+        EXPECT_NE(name.rfind("dlpack", 0), 0u) << e.path() << ": " << line;
+        continue;
+      }
+      ++quoted;
+      EXPECT_TRUE(fs::is_regular_file(e.path().parent_path() / name)) << e.path() << ": " << line;
+    }
+  }
+  EXPECT_GT(quoted, 10u);
+  json pj = json::parse(read_file(project / "project.json"));
+  EXPECT_EQ(pj["board"], "mega2560");
+  EXPECT_EQ(pj["fqbn"], "arduino:avr:mega:cpu=atmega2560");
+  EXPECT_GT(pj["includes_rewritten"].get<int>(), 10);
+}
+
+TEST(ArduinoIncludes, RewrittenRelativeToTheIncludingFile) {
+  fs::path root = process_dir() / "rewrite";
+  fs::remove_all(root);
+  write_script(root / "inc/tvm/runtime/api.h", "#pragma once\n");
+  write_script(root / "a/b/user.c",
+               "#include <tvm/runtime/api.h>\n  #  include \"tvm/runtime/api.h\" // why\n"
+               "#include <stdint.h>\n#include \"local.h\"\n");
+  write_script(root / "a/b/local.h", "#pragma once\n");
+  EXPECT_EQ(rewrite_includes(root / "a", {root / "inc"}), 2u);
+  EXPECT_EQ(read_file(root / "a/b/user.c"),
+            "#include \"../../inc/tvm/runtime/api.h\"\n  #  include "
+            "\"../../inc/tvm/runtime/api.h\" // why\n#include <stdint.h>\n#include \"local.h\"\n");
+}
+
+// ---- Commands (fake tools) -----------------------------------------------------------------
+
+TEST(ArduinoServer, ArduinoCliCompilesAndUploadsWithTheBoardsFqbn) {
+  fs::path bin =
+      fake_tools("cli", {"arduino-cli"},
+                 // compile leaves the ELF where the real one does
+                 "case \"$1\" in compile) for a; do last=$a; done; "
+                 "while [ $# -gt 0 ]; do [ \"$1\" = --build-path ] && bp=$2; shift; "
+                 "done; mkdir -p \"$bp\" && echo elf > \"$bp/project.ino.elf\";; esac\n");
+  ScopedEnv path("PATH", bin.string() + ":" + std::getenv("PATH"));
+  fs::path project = generate("cli-due", {{"board", "due"}});
+  auto h = handler(project);
+  h.build({{"verbose", true}});
+  h.flash({{"port", "/dev/ttyFAKE0"}});
+  auto calls = lines(read_file(bin / "calls.log"));
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0], "arduino-cli compile --fqbn arduino:sam:arduino_due_x_dbg --build-path " +
+                          (project / "build").string() + " --verbose " +
+                          (project / "project").string());
+  EXPECT_EQ(calls[1], "arduino-cli upload --fqbn arduino:sam:arduino_due_x_dbg --input-dir " +
+                          (project / "build").string() + " --port /dev/ttyFAKE0 " +
+                          (project / "project").string());
+  json rec = json::parse(read_file(project / "build/flash.json"));
+  EXPECT_EQ(rec["tool"], "arduino-cli");
+  EXPECT_EQ(rec["port"], "/dev/ttyFAKE0");
+
+  // port and serial_number together are refused.
+  std::string e = server_error([&] {
+    h.flash({{"port", "/dev/ttyFAKE0"}, {"serial_number", "123"}});
+  });
+  EXPECT_NE(e.find("not both"), std::string::npos) << e;
+
+  // warning_as_error reaches the C compiler; option arduino_cli_cmd wins over PATH.
+  fs::path other = fake_tools("cli2", {"my-cli"});
+  auto h2 = handler(project);
+  EXPECT_THROW(h2.build({{"warning_as_error", true},
+                         {"arduino_cli_cmd", (other / "my-cli").string() + " --config-file x"}}),
+               project_api::ServerError);  // my-cli writes no ELF
+  auto calls2 = lines(read_file(other / "calls.log"));
+  ASSERT_EQ(calls2.size(), 1u);
+  EXPECT_EQ(calls2[0],
+            "my-cli --config-file x compile --fqbn arduino:sam:arduino_due_x_dbg "
+            "--build-path " +
+                (project / "build").string() +
+                " --warnings all --build-property compiler.c.extra_flags=-Wall -Wextra "
+                "-Werror " +
+                (project / "project").string());
+}
+
+TEST(ArduinoServer, NonAvrBoardWithoutArduinoCliSaysWhatToInstall) {
+  fs::path empty = fake_tools("none", {});
+  fs::create_directories(empty);
+  ScopedEnv path("PATH", empty.string() + ":/usr/bin:/bin");
+  if (on_path("arduino-cli")) GTEST_SKIP() << "arduino-cli is installed";
+  fs::path project = generate("no-cli", {{"board", "nano33ble"}});
+  auto h = handler(project);
+  std::string e = server_error([&] { h.build(json::object()); });
+  EXPECT_NE(e.find("needs arduino-cli"), std::string::npos) << e;
+  EXPECT_NE(e.find("arduino-cli core install arduino:mbed_nano"), std::string::npos) << e;
+}
+
+TEST(ArduinoServer, ArduinoBuilderCommandLineWithoutArduinoCli) {
+  fs::path bin = fake_tools("builder", {"arduino-builder"});
+  ScopedEnv path("PATH", bin.string() + ":/usr/bin:/bin");
+  if (on_path("arduino-cli")) GTEST_SKIP() << "arduino-cli is installed";
+  if (!fs::is_directory("/usr/share/arduino/hardware/arduino/avr"))
+    GTEST_SKIP() << "needs arduino-core-avr";
+  fs::path project = generate("builder-cmd", {{"board", "uno"}});
+  auto h = handler(project);
+  std::string e = server_error([&] { h.build({{"verbose", true}}); });
+  EXPECT_NE(e.find("project.ino.elf is missing"), std::string::npos) << e;  // a fake builds nothing
+  auto calls = lines(read_file(bin / "calls.log"));
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0],
+            "arduino-builder -compile -hardware /usr/share/arduino-builder -hardware "
+            "/usr/share/arduino/hardware -tools /usr/bin -fqbn arduino:avr:uno -build-path " +
+                (project / "build").string() +
+                " -warnings none -prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__ "
+                "-verbose " +
+                (project / "project/project.ino").string());
+}
+
+TEST(ArduinoServer, AvrdudeFlashesARealMegaOnTheNamedPort) {
+  fs::path bin = fake_tools("avrdude", {"avrdude"});
+  ScopedEnv path("PATH", bin.string() + ":/usr/bin:/bin");
+  if (on_path("arduino-cli")) GTEST_SKIP() << "arduino-cli is installed";
+  fs::path project = generate("avrdude", {{"board", "mega2560"}});
+  fs::create_directories(project / "build");
+  std::ofstream(project / "build/project.ino.elf") << "elf";
+  std::ofstream(project / "build/project.ino.hex") << ":00000001FF\n";
+  auto h = handler(project);
+  h.flash({{"port", "/dev/ttyFAKE1"}});  // a port means the real board, not the emulator
+  auto calls = lines(read_file(bin / "calls.log"));
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0], "avrdude -p m2560 -c wiring -P /dev/ttyFAKE1 -b 115200 -D -U flash:w:" +
+                          (project / "build/project.ino.hex").string() + ":i");
+  // Emulated (no port): the image must be a real AVR ELF.
+  std::string e = server_error([&] { h.flash(json::object()); });
+  EXPECT_NE(e.find("not an AVR ELF"), std::string::npos) << e;
+  // The Due cannot be emulated.
+  fs::path due = generate("due-emulate", {{"board", "due"}});
+  fs::create_directories(due / "build");
+  std::ofstream(due / "build/project.ino.elf") << "elf";
+  e = server_error([&] { handler(due).flash({{"emulate", true}}); });
+  EXPECT_NE(e.find("not emulated"), std::string::npos) << e;
+}
+
+TEST(ArduinoServer, StepsOutOfOrderSayWhatIsMissing) {
+  auto tmpl = handler(install().template_dir);
+  EXPECT_THROW(tmpl.build(json::object()), project_api::ServerError);  // a template
+  fs::path project = generate("order", {{"board", "mega2560"}});
+  auto h = handler(project);
+  std::string e = server_error([&] { h.flash(json::object()); });
+  EXPECT_NE(e.find("run build first"), std::string::npos) << e;
+  e = server_error([&] { h.open_transport(json::object()); });
+  EXPECT_NE(e.find("run flash first"), std::string::npos) << e;
+  EXPECT_THROW(h.read_transport(1, 0.1), project_api::TransportClosedError);
+}
+
+// ---- Memory ---------------------------------------------------------------------------------
+
+TEST(ArduinoServer, ModelTooBigForTheBoardFailsAtBuildBeforeCompiling) {
+  fs::path project = generate("too-big", {{"board", "mega2560"}, {"workspace_size_bytes", 16384}});
+  auto h = handler(project);
+  std::string e = server_error([&] { h.build(json::object()); });
+  EXPECT_NE(e.find("model 'default' needs 18 KiB of RAM, board mega2560 has 8 KiB"),
+            std::string::npos)
+      << e;
+  EXPECT_FALSE(fs::exists(project / "build")) << "the check runs on the metadata";
+  // The same model with its own workspace fits the Mega.
+  fs::path ok = generate("fits", {{"board", "mega2560"}});
+  json pj = json::parse(read_file(ok / "project.json"));
+  EXPECT_LT(pj["footprint"]["ram"].get<uint64_t>(), 8192u);
+}
+
+// ---- End to end under simavr ----------------------------------------------------------------
+
+// The Project API transport calls as a ByteStream, so LinkClient drives the device through the
+// handler exactly as `utvm run` does through the server.
+class HandlerStream : public transport::ByteStream {
+ public:
+  explicit HandlerStream(project_api::Handler& h) : h_(h) {}
+  void write(std::span<const uint8_t> data, Clock::time_point deadline) override {
+    try {
+      h_.write_transport(data, seconds_left(deadline));
+    } catch (const project_api::IoTimeoutError&) {
+      throw transport::TransportTimeout("write_transport timed out");
+    }
+  }
+  size_t read(std::span<uint8_t> buf, Clock::time_point deadline) override {
+    try {
+      auto got = h_.read_transport(buf.size(), seconds_left(deadline));
+      std::memcpy(buf.data(), got.data(), got.size());
+      return got.size();
+    } catch (const project_api::IoTimeoutError&) {
+      throw transport::TransportTimeout("read_transport timed out");
+    }
+  }
+
+ private:
+  static double seconds_left(Clock::time_point deadline) {
+    auto s = std::chrono::duration<double>(deadline - Clock::now()).count();
+    return s > 0 ? s : 0.0;
+  }
+  project_api::Handler& h_;
+};
+
+std::vector<std::string> make_inputs(const link::DeviceInfo& info, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> inputs;
+  for (const auto& t : info.inputs) {
+    std::string bytes(t.nbytes, '\0');
+    if (t.dtype_code == 2 && t.dtype_bits == 32) {
+      std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+      for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+        float f = d(rng);
+        std::memcpy(&bytes[i], &f, 4);
+      }
+    } else {
+      for (auto& c : bytes)
+        c = static_cast<char>(rng() & 0xFF);
+    }
+    inputs.push_back(std::move(bytes));
+  }
+  return inputs;
+}
+
+bool process_gone(pid_t pid, std::chrono::milliseconds within) {
+  auto end = Clock::now() + within;
+  do {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    auto rparen = text.rfind(')');
+    if (!stat || rparen == std::string::npos || text.size() < rparen + 3 || text[rparen + 2] == 'Z')
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Clock::now() < end);
+  return false;
+}
+
+struct DeviceRun {
+  link::DeviceInfo info;
+  std::vector<std::string> outputs;
+  link::RunStats stats;
+};
+
+DeviceRun run_on_device(const fs::path& project, unsigned seed, uint32_t runs = 1) {
+  auto h = handler(project);
+  h.open_transport(json::object());
+  auto pid = h.simulator_pid();
+  EXPECT_TRUE(pid.has_value());
+  DeviceRun r;
+  {
+    HandlerStream stream(h);
+    link::LinkConfig config;
+    config.reply_timeout = std::chrono::milliseconds(10000);
+    link::LinkClient client(stream, config);
+    r.info = client.hello();
+    auto inputs = make_inputs(r.info, seed);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      client.set_input(static_cast<uint16_t>(i),
+                       {reinterpret_cast<const uint8_t*>(inputs[i].data()), inputs[i].size()});
+    }
+    r.stats = client.run(runs);
+    for (size_t i = 0; i < r.info.outputs.size(); ++i) {
+      auto out = client.get_output(static_cast<uint16_t>(i));
+      r.outputs.emplace_back(out.begin(), out.end());
+    }
+  }
+  h.close_transport();
+  if (pid)
+    EXPECT_TRUE(process_gone(*pid, std::chrono::milliseconds(2000)))
+        << "utvm-avr-sim still running after close_transport";
+  return r;
+}
+
+fs::path build_and_flash(const fs::path& mlf, const std::string& name) {
+  fs::path project = generate(name, {{"board", "mega2560"}}, mlf);
+  auto h = handler(project);
+  h.build(json::object());
+  h.flash(json::object());
+  return project;
+}
+
+TEST(ArduinoMegaSimavr, ExampleModelRunsLikeOnTheHost) {
+  SKIP_WITHOUT_E2E_TOOLS();
+  fs::path mlf = example_mlf();
+  fs::path project = build_and_flash(mlf, "example-mega");
+
+  json report = json::parse(read_file(project / "build/memory_report.json"));
+  EXPECT_EQ(report["board"], "mega2560");
+  EXPECT_EQ(report["ram_size"], 8192u);
+  EXPECT_EQ(report["flash_size"], 253952u);
+  EXPECT_GT(report["text"].get<uint64_t>(), 2000u);
+  EXPECT_LE(report["ram_used"].get<uint64_t>(), 8192u);
+  json flashed = json::parse(read_file(project / "build/flash.json"));
+  EXPECT_EQ(flashed["emulator"], "simavr");
+  EXPECT_EQ(flashed["mcu"], "atmega2560");
+
+  DeviceRun dev = run_on_device(project, 7, 2);
+  EXPECT_EQ(dev.info.model_name, "default");
+  EXPECT_EQ(dev.info.build_id, "default-arduino-mega2560");
+  ASSERT_EQ(dev.stats.run_ns.size(), 2u);
+  // Timed by Timer1 on the emulated 16 MHz AVR: a 4-8-3 float MLP takes tens of microseconds
+  // to a few milliseconds (soft float), never zero.
+  EXPECT_GT(dev.stats.run_ns[0], 10'000u);
+  EXPECT_LT(dev.stats.run_ns[0], 100'000'000u);
+  codegen::testing::HostReference host(mlf, process_dir() / "host-example", UTVM_SOURCE_DIR);
+  EXPECT_EQ(dev.outputs, host.run_glue(make_inputs(dev.info, 7)));
+}
+
+TEST(ArduinoMegaSimavr, SineFixtureRunsLikeOnTheHost) {
+  SKIP_WITHOUT_E2E_TOOLS();
+  const fs::path mlf = fs::path(UTVM_SHARED_DIR) / "fixtures/mlf/sine_aot_v5.tar";
+  if (!fs::exists(mlf))
+    GTEST_SKIP() << mlf << " is not available (the shared TVM fixtures live in ../shared)";
+  fs::path project = build_and_flash(mlf, "sine-mega");
+  DeviceRun dev = run_on_device(project, 11);
+  ASSERT_EQ(dev.outputs.size(), 1u);
+  codegen::testing::HostReference host(mlf, process_dir() / "host-sine", UTVM_SOURCE_DIR);
+  EXPECT_EQ(dev.outputs, host.run_glue(make_inputs(dev.info, 11)));
+}
+
+// A firmware that never answers: the link gives a timeout error, it does not hang, and the
+// emulator goes with the transport.
+TEST(ArduinoMegaSimavr, SilentFirmwareTimesOut) {
+  SKIP_WITHOUT_E2E_TOOLS();
+  fs::path project = generate("silent", {{"board", "mega2560"}});
+  fs::create_directories(project / "build");
+  write_script(project / "build/silent.c", "int main(void) { for (;;) { } }\n");
+  ASSERT_EQ(
+      std::system(("avr-gcc -mmcu=atmega2560 -Os -o '" + (project / "build/flashed.elf").string() +
+                   "' '" + (project / "build/silent.c").string() + "'")
+                      .c_str()),
+      0);
+  auto h = handler(project);
+  h.open_transport(json::object());
+  auto pid = h.simulator_pid();
+  ASSERT_TRUE(pid.has_value());
+  HandlerStream stream(h);
+  link::LinkConfig config;
+  config.reply_timeout = std::chrono::milliseconds(300);
+  config.max_attempts = 2;
+  link::LinkClient client(stream, config);
+  auto start = Clock::now();
+  EXPECT_THROW(client.hello(), Error);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  EXPECT_THROW(h.read_transport(16, 0.2), project_api::IoTimeoutError);
+  h.close_transport();
+  EXPECT_TRUE(process_gone(*pid, std::chrono::milliseconds(2000)));
+  EXPECT_THROW(h.read_transport(1, 0.1), project_api::TransportClosedError);
+}
+
+// The emulator ends with its host: EOF on stdin (the server closed or died) stops it.
+TEST(ArduinoMegaSimavr, EmulatorExitsWhenTheHostGoes) {
+  SKIP_WITHOUT_E2E_TOOLS();
+  fs::path dir = process_dir() / "sim-eof";
+  write_script(dir / "loop.c", "int main(void) { for (;;) { } }\n");
+  ASSERT_EQ(std::system(("avr-gcc -mmcu=atmega2560 -Os -o '" + (dir / "loop.elf").string() + "' '" +
+                         (dir / "loop.c").string() + "'")
+                            .c_str()),
+            0);
+  int to_sim[2];
+  ASSERT_EQ(::pipe(to_sim), 0);
+  SpawnOptions spec;
+  spec.argv = {UTVM_AVR_SIM, "--mcu",    "atmega2560",
+               "--freq",     "16000000", (dir / "loop.elf").string()};
+  spec.stdin_fd = to_sim[0];
+  Process p = Process::spawn(spec);
+  ::close(to_sim[0]);
+  EXPECT_FALSE(p.wait_for(std::chrono::milliseconds(300))) << "exited while its host was there";
+  ::close(to_sim[1]);
+  auto status = p.wait_for(std::chrono::milliseconds(3000));
+  ASSERT_TRUE(status) << "utvm-avr-sim kept running after stdin closed";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_exit_status(*status);
+}
+
+}  // namespace
+}  // namespace utvm::platforms::arduino

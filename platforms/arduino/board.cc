@@ -1,0 +1,111 @@
+#include "board.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "utvm/common/error.h"
+#include "utvm/transport/serial.h"
+
+namespace utvm::platforms::arduino {
+namespace {
+
+using json = nlohmann::json;
+
+struct Reader {
+  const std::filesystem::path& file;
+  const std::string& board;
+
+  [[noreturn]] void bad(const std::string& key, const std::string& want) const {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: board '{}': '{}' must be {}", file.string(), board, key, want));
+  }
+  std::string str(const json& obj, const std::string& key, bool required = true) const {
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+      if (required) bad(key, "present");
+      return {};
+    }
+    if (!it->is_string()) bad(key, "a string");
+    return it->get<std::string>();
+  }
+  std::uint64_t number(const json& obj, const std::string& key) const {
+    auto it = obj.find(key);
+    if (it == obj.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() == 0)
+      bad(key, "a positive integer");
+    return it->get<std::uint64_t>();
+  }
+};
+
+}  // namespace
+
+std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error(ExitCode::kBadInput, fmt::format("cannot read board data {}", path.string()));
+  }
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
+  }
+  if (!doc.is_object() || !doc.contains("boards") || !doc["boards"].is_object()) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: expected {{\"boards\": {{name: {{...}}}}}}", path.string()));
+  }
+  std::map<std::string, Board> boards;
+  for (const auto& [name, j] : doc["boards"].items()) {
+    Reader r{path, name};
+    if (!j.is_object()) r.bad(name, "an object");
+    Board b;
+    b.name = name;
+    b.description = r.str(j, "description", false);
+    b.fqbn = r.str(j, "fqbn");
+    if (std::count(b.fqbn.begin(), b.fqbn.end(), ':') < 2)
+      r.bad("fqbn", "package:architecture:board[:options]");
+    b.model = r.str(j, "model");
+    b.arch = r.str(j, "arch");
+    b.mcu = r.str(j, "mcu");
+    b.cpu_clock_hz = r.number(j, "cpu_clock_hz");
+    b.flash_bytes = r.number(j, "flash_bytes");
+    b.ram_bytes = r.number(j, "ram_bytes");
+    b.baud = static_cast<unsigned>(r.number(j, "baud"));
+    const std::string vid = r.str(j, "vid_hex", false), pid = r.str(j, "pid_hex", false);
+    if (!vid.empty() || !pid.empty()) {
+      b.vid = transport::parse_usb_id(vid);
+      b.pid = transport::parse_usb_id(pid);
+      if (!b.vid) r.bad("vid_hex", "4 hex digits");
+      if (!b.pid) r.bad("pid_hex", "4 hex digits");
+    }
+    if (auto a = j.find("avrdude"); a != j.end()) {
+      if (!a->is_object()) r.bad("avrdude", "an object with part and programmer");
+      b.avrdude_part = r.str(*a, "part");
+      b.avrdude_programmer = r.str(*a, "programmer");
+    }
+    if (auto s = j.find("simavr"); s != j.end()) {
+      if (!s->is_object()) r.bad("simavr", "an object with mcu");
+      b.simavr_mcu = r.str(*s, "mcu");
+    }
+    if (b.is_avr() && b.avrdude_part.empty()) r.bad("avrdude", "present for an AVR board");
+    b.note = r.str(j, "note", false);
+    boards.emplace(name, std::move(b));
+  }
+  return boards;
+}
+
+Board find_board(const std::filesystem::path& path, const std::string& name) {
+  auto boards = load_boards(path);
+  auto it = boards.find(name);
+  if (it != boards.end()) return it->second;
+  std::string known;
+  for (const auto& [n, b] : boards)
+    known += (known.empty() ? "" : ", ") + n;
+  throw Error(ExitCode::kOption,
+              fmt::format("unknown board '{}' (arduino boards: {})", name, known));
+}
+
+}  // namespace utvm::platforms::arduino
