@@ -15,13 +15,6 @@
 namespace utvm::platforms {
 namespace fs = std::filesystem;
 
-fs::path self_executable() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return fs::path("utvm");
-  return exe;
-}
-
 fs::path data_dir() {
   if (const char* env = std::getenv("UTVM_DATA_DIR"); env && *env) return fs::path(env);
   return (self_executable().parent_path().parent_path() / "share" / "utvm").lexically_normal();

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/server_util.h"
 #include "project_layout.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
@@ -33,51 +34,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr const char* kDeviceProgram = "utvm-device";
-
-api::ProjectOption make_option(std::string name, std::string type, json default_value,
-                               std::vector<std::string> required, std::vector<std::string> optional,
-                               std::string help) {
-  api::ProjectOption o;
-  o.name = std::move(name);
-  o.type = std::move(type);
-  o.default_value = std::move(default_value);
-  if (!required.empty()) o.required = std::move(required);
-  if (!optional.empty()) o.optional = std::move(optional);
-  o.help = std::move(help);
-  return o;
-}
-
-// Reads a bool option that may arrive typed (true) or as tvmc's strings ("true"/"false").
-bool bool_option(const json& options, const char* name) {
-  auto it = options.find(name);
-  if (it == options.end() || it->is_null()) return false;
-  if (it->is_boolean()) return it->get<bool>();
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    if (s == "true") return true;
-    if (s == "false" || s.empty()) return false;
-  }
-  if (it->is_number_integer()) return it->get<long long>() != 0;
-  throw api::ServerError(fmt::format("option {}: want true or false, got {}", name, it->dump()));
-}
-
-// Reads an optional non-negative integer option (typed or as a decimal string).
-std::optional<std::uint64_t> uint_option(const json& options, const char* name) {
-  auto it = options.find(name);
-  if (it == options.end() || it->is_null()) return std::nullopt;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  if (it->is_number_integer() && it->get<long long>() >= 0) return it->get<long long>();
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    std::uint64_t v = 0;
-    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) {
-      v = std::stoull(s);
-      return v;
-    }
-  }
-  throw api::ServerError(
-      fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
-}
 
 int run_tool(const std::vector<std::string>& argv, const fs::path& cwd) {
   SpawnOptions spec;

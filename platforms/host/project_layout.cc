@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/server_util.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/host_compat.h"
 #include "utvm/common/error.h"
@@ -16,45 +17,6 @@ namespace utvm::platforms::host {
 namespace fs = std::filesystem;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.good()) throw Error(ExitCode::kFailure, fmt::format("cannot write {}", path.string()));
-}
-
-// CMake-quoted path or string.
-std::string cmake_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\' || c == '$') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-void copy_tree(const fs::path& from, const fs::path& to) {
-  if (!fs::is_directory(from))
-    throw Error(
-        ExitCode::kFailure,
-        fmt::format("utvm's device sources are missing: {} (broken installation?)", from.string()));
-  fs::create_directories(to);
-  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-}
 
 std::string render_cmakelists(const mlf::Module& module, const ProjectLayoutRequest& req) {
   std::ostringstream s;

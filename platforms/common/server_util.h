@@ -1,0 +1,71 @@
+// What every built-in platform's Project API handler needs besides its own logic: typed option
+// readers, file and quoting helpers, finding tools on PATH and running them with their output in a
+// log, and reading the project.json that generate_project wrote. One copy for host, baremetal,
+// zephyr and arduino.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "utvm/platforms/platforms.h"
+#include "utvm/project_api/messages.h"
+
+namespace utvm::platforms {
+
+// A ProjectOption with the given metadata; empty `required` / `optional` lists stay null.
+project_api::ProjectOption make_option(std::string name, std::string type,
+                                       nlohmann::json default_value,
+                                       std::vector<std::string> required,
+                                       std::vector<std::string> optional, std::string help);
+
+// Option readers. Values arrive typed (JSON bool / number / string) or, from tvmc-era clients, as
+// strings; a value of the wrong kind is a project_api::ServerError naming the option.
+// A missing, null or empty-string option is nullopt.
+std::optional<std::string> str_option(const nlohmann::json& options, const char* name);
+// true / false, "true" / "false" (or ""), or an integer (non-zero is true); missing is false.
+bool bool_option(const nlohmann::json& options, const char* name);
+// A non-negative integer, or a string of at most 18 decimal digits.
+std::optional<std::uint64_t> uint_option(const nlohmann::json& options, const char* name);
+
+// Writes `text` to `path`, creating parent directories; throws utvm::Error on failure.
+void write_file(const std::filesystem::path& path, const std::string& text);
+// The whole file; empty when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+// The last `max` bytes of `text`, marked with "..." when cut.
+std::string tail(const std::string& text, std::size_t max = 4000);
+
+// A double-quoted CMake argument (", \, $ and ; escaped).
+std::string cmake_quote(const std::string& s);
+// A single-quoted POSIX shell word.
+std::string shell_quote(const std::string& s);
+// Whitespace-separated words ("python3 -m west" -> {"python3", "-m", "west"}).
+std::vector<std::string> split_words(const std::string& s);
+
+// Copies the file or directory `from` (recursively) to `to`; a missing `from` is a broken
+// installation (utvm::Error).
+void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// The first executable `program` in $PATH.
+std::optional<std::filesystem::path> find_on_path(const std::string& program);
+
+// Runs argv in cwd with stdout and stderr appended to `log` (after a "$ argv" line) and `env`
+// added to the environment; returns the raw wait status. Ctrl-C reaches the tool too.
+int run_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+               const std::filesystem::path& log,
+               const std::vector<std::pair<std::string, std::string>>& env = {});
+
+// Throws project_api::ServerError "<step> failed (<status>); log <log>:\n<its tail>".
+[[noreturn]] void step_failed(const std::string& step, int status,
+                              const std::filesystem::path& log);
+
+// <dir>/project.json as generate_project wrote it; a ServerError saying `dir` is a template
+// when there is none, or naming the file when it is not JSON.
+nlohmann::json read_project_json(const std::filesystem::path& dir);
+
+}  // namespace utvm::platforms
