@@ -301,6 +301,24 @@ MemoryReport avr_memory_report(const std::string& size_output, const Board& boar
   return r;
 }
 
+// What avr-ld says when the firmware does not fit: {is_ram, bytes needed}. Two forms:
+// "region `data' overflowed by N bytes" and "address 0x800fa0 of X section `.bss' is not within
+// region `data'" (the address is where the section ends in the data space).
+std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std::string& log,
+                                                                      const Board& board) {
+  if (auto o = baremetal::parse_linker_overflow(log)) {
+    const bool ram = o->region == "data";
+    return std::make_pair(ram, (ram ? board.ram_bytes : board.flash_bytes) + o->bytes);
+  }
+  static const std::regex kNotWithin(
+      R"(address 0x([0-9a-fA-F]+) of .* section [`'](\.[A-Za-z0-9_.]+)' is not within region [`']data')");
+  std::smatch m;
+  if (board.ram_start == 0 || !std::regex_search(log, m, kNotWithin)) return std::nullopt;
+  const std::uint64_t end = std::stoull(m[1].str(), nullptr, 16) & 0xffffu;
+  if (end <= board.ram_start) return std::nullopt;
+  return std::make_pair(true, end - board.ram_start + kStackReserveBytes);
+}
+
 }  // namespace
 
 std::size_t rewrite_includes(const fs::path& root, const std::vector<fs::path>& search_dirs) {
@@ -534,7 +552,8 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
           {"flash", module.constants_size_bytes},
           {"workspace", arena},
           {"io", module.io_size_bytes},
-          {"constants", module.constants_size_bytes}}},
+          {"constants", module.constants_size_bytes},
+          {"link_rx", link_rx}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
 
@@ -567,10 +586,12 @@ void ArduinoHandler::build(const json& options) {
   const std::string what = fmt::format("model '{}'", model_name);
   if (ram > board.ram_bytes) {
     throw api::ServerError(fmt::format(
-        "build: {} (workspace {} B, tensors {} B, constants {} B{}, runtime and stack {} B)",
+        "build: {} (workspace {} B, tensors {} B, constants {} B{}, link buffer {} B, runtime "
+        "and stack {} B)",
         baremetal::does_not_fit(what, "RAM", ram, board.ram_bytes, board.name),
         fp.value("workspace", 0), fp.value("io", 0), fp.value("constants", 0),
-        board.is_avr() ? " (AVR keeps them in RAM)" : "", kRuntimeRamBytes + kStackReserveBytes));
+        board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.value("link_rx", 0),
+        kRuntimeRamBytes + kStackReserveBytes));
   }
   if (flash > board.flash_bytes) {
     throw api::ServerError(fmt::format(
@@ -640,6 +661,14 @@ void ArduinoHandler::build(const json& options) {
     argv.push_back(ino.string());
     int rc = run_logged(argv, dir_, log);
     if (rc != 0) {
+      // The linker refused a firmware too big for the MCU: say by how much.
+      if (auto need = linker_memory_shortfall(read_file(log), board)) {
+        throw api::ServerError(fmt::format(
+            "build: {}", baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                                                 need->first ? "RAM" : "flash", need->second,
+                                                 need->first ? board.ram_bytes : board.flash_bytes,
+                                                 board.name)));
+      }
       // The link may have produced an ELF that the size check refused: say by how much.
       const fs::path elf = build_dir / (ino.filename().string() + ".elf");
       const std::string out = read_file(log);

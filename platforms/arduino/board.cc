@@ -74,6 +74,7 @@ std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
     b.flash_bytes = r.number(j, "flash_bytes");
     b.ram_bytes = r.number(j, "ram_bytes");
     b.baud = static_cast<unsigned>(r.number(j, "baud"));
+    if (j.contains("ram_start")) b.ram_start = r.number(j, "ram_start");
     const std::string vid = r.str(j, "vid_hex", false), pid = r.str(j, "pid_hex", false);
     if (!vid.empty() || !pid.empty()) {
       b.vid = transport::parse_usb_id(vid);
@@ -91,6 +92,7 @@ std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
       b.simavr_mcu = r.str(*s, "mcu");
     }
     if (b.is_avr() && b.avrdude_part.empty()) r.bad("avrdude", "present for an AVR board");
+    if (b.is_avr() && b.ram_start == 0) r.bad("ram_start", "present for an AVR board");
     b.note = r.str(j, "note", false);
     boards.emplace(name, std::move(b));
   }

@@ -21,6 +21,7 @@ struct Board {
   std::string mcu;
   std::uint64_t cpu_clock_hz = 0;
   std::uint64_t flash_bytes = 0, ram_bytes = 0;
+  std::uint64_t ram_start = 0;  // AVR: first SRAM address in the data space (0x100, 0x200)
   std::optional<std::uint16_t> vid, pid;
   unsigned baud = 115200;
   std::string avrdude_part, avrdude_programmer;  // empty unless the board has avrdude data
