@@ -32,7 +32,8 @@ using baremetal::MemoryReport;
 
 namespace {
 
-constexpr const char* kSketch = "project";  // PROJECT/project/project.ino
+constexpr const char* kSketch = "project";           // PROJECT/project/project.ino
+constexpr const char* kArduinoBuildDir = "arduino";  // PROJECT/build/arduino: the tools' output
 // Static RAM of the runtime, link, port and the Arduino core besides the model's buffers and
 // the link's receive buffer (measured on the Mega: see docs/performance.md), rounded up.
 constexpr std::uint64_t kRuntimeRamBytes = 512;
@@ -604,19 +605,22 @@ void ArduinoHandler::build(const json& options) {
   const fs::path sketch = dir_ / project.value("sketch", std::string(kSketch));
   const fs::path ino = sketch / (sketch.filename().string() + ".ino");
   const fs::path build_dir = dir_ / "build";
-  fs::create_directories(build_dir);
+  // The Arduino tools' build path: arduino-builder empties it when the build options change,
+  // so utvm's own files (logs, reports, the flashed image) stay one level up.
+  const fs::path out_dir = build_dir / kArduinoBuildDir;
+  fs::create_directories(out_dir);
   const fs::path log = build_dir / "build.log";
   std::error_code ec;
   fs::remove(log, ec);
 
   // The tools relink every time; a stale ELF must not pass for a build that made none.
-  fs::remove(build_dir / (ino.filename().string() + ".elf"), ec);
+  fs::remove(out_dir / (ino.filename().string() + ".elf"), ec);
 
   const auto cli = arduino_cli(options, project);
   std::string c_flags = werror ? "-Wall -Wextra -Werror" : "";
   if (!cli.empty()) {
     std::vector<std::string> argv = cli;
-    argv.insert(argv.end(), {"compile", "--fqbn", board.fqbn, "--build-path", build_dir.string()});
+    argv.insert(argv.end(), {"compile", "--fqbn", board.fqbn, "--build-path", out_dir.string()});
     if (!c_flags.empty())
       argv.insert(argv.end(),
                   {"--warnings", "all", "--build-property", "compiler.c.extra_flags=" + c_flags});
@@ -652,7 +656,7 @@ void ArduinoHandler::build(const json& options) {
         "-fqbn",
         board.fqbn,
         "-build-path",
-        build_dir.string(),
+        out_dir.string(),
         "-warnings",
         werror ? "all" : "none",
         "-prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__"};
@@ -670,7 +674,7 @@ void ArduinoHandler::build(const json& options) {
                                                  board.name)));
       }
       // The link may have produced an ELF that the size check refused: say by how much.
-      const fs::path elf = build_dir / (ino.filename().string() + ".elf");
+      const fs::path elf = out_dir / (ino.filename().string() + ".elf");
       const std::string out = read_file(log);
       if (fs::is_regular_file(elf) && (out.find("Sketch too big") != std::string::npos ||
                                        out.find("Not enough memory") != std::string::npos ||
@@ -690,7 +694,7 @@ void ArduinoHandler::build(const json& options) {
       step_failed("build: arduino-builder", rc, log);
     }
   }
-  const fs::path elf = build_dir / (ino.filename().string() + ".elf");
+  const fs::path elf = out_dir / (ino.filename().string() + ".elf");
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("build: finished but {} is missing; log {}:\n{}",
                                        elf.string(), log.string(), tail(read_file(log))));
@@ -720,7 +724,8 @@ void ArduinoHandler::flash(const json& options) {
   const Board board = project_board(dir_, project, "flash");
   const fs::path build_dir = dir_ / "build";
   const std::string sketch_name = project.value("sketch", std::string(kSketch));
-  const fs::path elf = build_dir / (sketch_name + ".ino.elf");
+  const fs::path out_dir = build_dir / kArduinoBuildDir;
+  const fs::path elf = out_dir / (sketch_name + ".ino.elf");
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
@@ -760,8 +765,8 @@ void ArduinoHandler::flash(const json& options) {
   if (!cli.empty()) {
     tool = "arduino-cli";
     argv = cli;
-    argv.insert(argv.end(), {"upload", "--fqbn", board.fqbn, "--input-dir", build_dir.string(),
-                             "--port", port});
+    argv.insert(argv.end(),
+                {"upload", "--fqbn", board.fqbn, "--input-dir", out_dir.string(), "--port", port});
     if (verbose) argv.push_back("--verbose");
     argv.push_back((dir_ / sketch_name).string());
   } else {
@@ -771,7 +776,7 @@ void ArduinoHandler::flash(const json& options) {
           "flash: neither arduino-cli nor avrdude is on PATH: sudo apt-get install avrdude (or "
           "install arduino-cli)");
     }
-    const fs::path hex = build_dir / (sketch_name + ".ino.hex");
+    const fs::path hex = out_dir / (sketch_name + ".ino.hex");
     if (!fs::is_regular_file(hex)) {
       throw api::ServerError(fmt::format("flash: no {}; run build first", hex.string()));
     }

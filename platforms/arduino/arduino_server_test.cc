@@ -352,10 +352,10 @@ TEST(ArduinoServer, ArduinoCliCompilesAndUploadsWithTheBoardsFqbn) {
   auto calls = lines(read_file(bin / "calls.log"));
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0], "arduino-cli compile --fqbn arduino:sam:arduino_due_x_dbg --build-path " +
-                          (project / "build").string() + " --verbose " +
+                          (project / "build/arduino").string() + " --verbose " +
                           (project / "project").string());
   EXPECT_EQ(calls[1], "arduino-cli upload --fqbn arduino:sam:arduino_due_x_dbg --input-dir " +
-                          (project / "build").string() + " --port /dev/ttyFAKE0 " +
+                          (project / "build/arduino").string() + " --port /dev/ttyFAKE0 " +
                           (project / "project").string());
   json rec = json::parse(read_file(project / "build/flash.json"));
   EXPECT_EQ(rec["tool"], "arduino-cli");
@@ -378,7 +378,7 @@ TEST(ArduinoServer, ArduinoCliCompilesAndUploadsWithTheBoardsFqbn) {
   EXPECT_EQ(calls2[0],
             "my-cli --config-file x compile --fqbn arduino:sam:arduino_due_x_dbg "
             "--build-path " +
-                (project / "build").string() +
+                (project / "build/arduino").string() +
                 " --warnings all --build-property compiler.c.extra_flags=-Wall -Wextra "
                 "-Werror " +
                 (project / "project").string());
@@ -411,7 +411,7 @@ TEST(ArduinoServer, ArduinoBuilderCommandLineWithoutArduinoCli) {
   EXPECT_EQ(calls[0],
             "arduino-builder -compile -hardware /usr/share/arduino-builder -hardware "
             "/usr/share/arduino/hardware -tools /usr/bin -fqbn arduino:avr:uno -build-path " +
-                (project / "build").string() +
+                (project / "build/arduino").string() +
                 " -warnings none -prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__ "
                 "-verbose " +
                 (project / "project/project.ino").string());
@@ -422,22 +422,22 @@ TEST(ArduinoServer, AvrdudeFlashesARealMegaOnTheNamedPort) {
   ScopedEnv path("PATH", bin.string() + ":/usr/bin:/bin");
   if (on_path("arduino-cli")) GTEST_SKIP() << "arduino-cli is installed";
   fs::path project = generate("avrdude", {{"board", "mega2560"}});
-  fs::create_directories(project / "build");
-  std::ofstream(project / "build/project.ino.elf") << "elf";
-  std::ofstream(project / "build/project.ino.hex") << ":00000001FF\n";
+  fs::create_directories(project / "build/arduino");
+  std::ofstream(project / "build/arduino/project.ino.elf") << "elf";
+  std::ofstream(project / "build/arduino/project.ino.hex") << ":00000001FF\n";
   auto h = handler(project);
   h.flash({{"port", "/dev/ttyFAKE1"}});  // a port means the real board, not the emulator
   auto calls = lines(read_file(bin / "calls.log"));
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0], "avrdude -p m2560 -c wiring -P /dev/ttyFAKE1 -b 115200 -D -U flash:w:" +
-                          (project / "build/project.ino.hex").string() + ":i");
+                          (project / "build/arduino/project.ino.hex").string() + ":i");
   // Emulated (no port): the image must be a real AVR ELF.
   std::string e = server_error([&] { h.flash(json::object()); });
   EXPECT_NE(e.find("not an AVR ELF"), std::string::npos) << e;
   // The Due cannot be emulated.
   fs::path due = generate("due-emulate", {{"board", "due"}});
-  fs::create_directories(due / "build");
-  std::ofstream(due / "build/project.ino.elf") << "elf";
+  fs::create_directories(due / "build/arduino");
+  std::ofstream(due / "build/arduino/project.ino.elf") << "elf";
   e = server_error([&] { handler(due).flash({{"emulate", true}}); });
   EXPECT_NE(e.find("not emulated"), std::string::npos) << e;
 }

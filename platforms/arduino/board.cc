@@ -92,7 +92,6 @@ std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
       b.simavr_mcu = r.str(*s, "mcu");
     }
     if (b.is_avr() && b.avrdude_part.empty()) r.bad("avrdude", "present for an AVR board");
-    if (b.is_avr() && b.ram_start == 0) r.bad("ram_start", "present for an AVR board");
     b.note = r.str(j, "note", false);
     boards.emplace(name, std::move(b));
   }
