@@ -717,6 +717,44 @@ TEST(ArduinoMegaSimavr, SilentFirmwareTimesOut) {
   EXPECT_THROW(h.read_transport(1, 0.1), project_api::TransportClosedError);
 }
 
+// A server killed outright (SIGKILL: no destructor, no close_transport) takes the emulator
+// with it.
+TEST(ArduinoMegaSimavr, EmulatorDiesWithAKilledServer) {
+  SKIP_WITHOUT_E2E_TOOLS();
+  fs::path project = generate("killed", {{"board", "mega2560"}});
+  fs::create_directories(project / "build");
+  write_script(project / "build/loop.c", "int main(void) { for (;;) { } }\n");
+  ASSERT_EQ(
+      std::system(("avr-gcc -mmcu=atmega2560 -Os -o '" + (project / "build/flashed.elf").string() +
+                   "' '" + (project / "build/loop.c").string() + "'")
+                      .c_str()),
+      0);
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  pid_t server = ::fork();
+  ASSERT_GE(server, 0);
+  if (server == 0) {
+    ::close(report[0]);
+    auto h = handler(project);
+    h.open_transport(json::object());
+    pid_t sim = h.simulator_pid().value_or(0);
+    if (::write(report[1], &sim, sizeof sim) != sizeof sim) _exit(1);
+    for (;;)
+      ::pause();
+  }
+  ::close(report[1]);
+  pid_t sim = 0;
+  ASSERT_EQ(::read(report[0], &sim, sizeof sim), static_cast<ssize_t>(sizeof sim));
+  ::close(report[0]);
+  ASSERT_GT(sim, 0);
+  EXPECT_FALSE(process_gone(sim, std::chrono::milliseconds(200))) << "the emulator did not start";
+  ::kill(server, SIGKILL);
+  ::waitpid(server, nullptr, 0);
+  const bool gone = process_gone(sim, std::chrono::milliseconds(3000));
+  EXPECT_TRUE(gone) << "utvm-avr-sim outlived its killed server";
+  if (!gone) ::kill(sim, SIGKILL);
+}
+
 // The emulator ends with its host: EOF on stdin (the server closed or died) stops it.
 TEST(ArduinoMegaSimavr, EmulatorExitsWhenTheHostGoes) {
   SKIP_WITHOUT_E2E_TOOLS();
