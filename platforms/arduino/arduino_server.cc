@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
@@ -44,172 +45,12 @@ constexpr auto kReenumerateTimeout = std::chrono::milliseconds(10000);
 // An Arduino resets when its port is opened (DTR); the bootloader listens this long first.
 constexpr auto kBootloaderWait = std::chrono::milliseconds(2000);
 
-api::ProjectOption make_option(std::string name, std::string type, json default_value,
-                               std::vector<std::string> required, std::vector<std::string> optional,
-                               std::string help) {
-  api::ProjectOption o;
-  o.name = std::move(name);
-  o.type = std::move(type);
-  o.default_value = std::move(default_value);
-  if (!required.empty()) o.required = std::move(required);
-  if (!optional.empty()) o.optional = std::move(optional);
-  o.help = std::move(help);
-  return o;
-}
-
-std::optional<std::string> str_option(const json& options, const char* name) {
-  auto it = options.find(name);
-  if (it == options.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) {
-    throw api::ServerError(fmt::format("option {}: want a string, got {}", name, it->dump()));
-  }
-  if (it->get_ref<const std::string&>().empty()) return std::nullopt;
-  return it->get<std::string>();
-}
-
+// true / false / "true" / "false"; nullopt when unset (emulate: unset means "the board's default").
 std::optional<bool> opt_bool_option(const json& options, const char* name) {
   auto it = options.find(name);
   if (it == options.end() || it->is_null()) return std::nullopt;
-  if (it->is_boolean()) return it->get<bool>();
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    if (s == "true") return true;
-    if (s == "false") return false;
-    if (s.empty()) return std::nullopt;
-  }
-  throw api::ServerError(fmt::format("option {}: want true or false, got {}", name, it->dump()));
-}
-
-bool bool_option(const json& options, const char* name) {
-  return opt_bool_option(options, name).value_or(false);
-}
-
-std::optional<std::uint64_t> uint_option(const json& options, const char* name) {
-  auto it = options.find(name);
-  if (it == options.end() || it->is_null()) return std::nullopt;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  if (it->is_number_integer() && it->get<long long>() >= 0) return it->get<long long>();
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    if (!s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string::npos)
-      return std::stoull(s);
-  }
-  throw api::ServerError(
-      fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.good()) throw Error(ExitCode::kFailure, fmt::format("cannot write {}", path.string()));
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-void copy_tree(const fs::path& from, const fs::path& to) {
-  if (!fs::exists(from)) {
-    throw Error(ExitCode::kFailure,
-                fmt::format("utvm's files are missing: {} (broken installation?)", from.string()));
-  }
-  fs::create_directories(to.parent_path());
-  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-}
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string w; in >> w;)
-    out.push_back(w);
-  return out;
-}
-
-std::optional<fs::path> find_on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (!path) return std::nullopt;
-  std::istringstream in(path);
-  for (std::string dir; std::getline(in, dir, ':');) {
-    if (dir.empty()) dir = ".";
-    fs::path p = fs::path(dir) / program;
-    if (::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p)) return p;
-  }
-  return std::nullopt;
-}
-
-std::string tail(const std::string& text, size_t max = 4000) {
-  return text.size() > max ? "..." + text.substr(text.size() - max) : text;
-}
-
-// Runs a tool with stdout+stderr appended to `log` (after a "$ argv" line); returns the raw
-// wait status.
-int run_logged(const std::vector<std::string>& argv, const fs::path& cwd, const fs::path& log) {
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw api::ServerError(fmt::format("cannot write {}", log.string()));
-  std::string line = "$";
-  for (const auto& a : argv)
-    line += " " + a;
-  line += "\n";
-  if (::write(fd, line.data(), line.size()) < 0) {
-    // the log is a convenience; the command still runs
-  }
-  SpawnOptions spec;
-  spec.argv = argv;
-  spec.cwd = cwd;
-  spec.stdout_fd = fd;
-  spec.stderr_fd = fd;
-  spec.new_process_group = false;  // Ctrl-C reaches the build tools with the server
-  int status;
-  try {
-    Process p = Process::spawn(spec);
-    ::close(fd);
-    status = p.wait();
-  } catch (const Error& e) {
-    ::close(fd);
-    throw api::ServerError(e.what());
-  }
-  return status;
-}
-
-[[noreturn]] void step_failed(const std::string& step, int status, const fs::path& log) {
-  throw api::ServerError(fmt::format("{} failed ({}); log {}:\n{}", step,
-                                     describe_exit_status(status), log.string(),
-                                     tail(read_file(log))));
-}
-
-fs::path self_executable() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("utvm") : exe;
-}
-
-json read_project_json(const fs::path& dir) {
-  const fs::path p = dir / "project.json";
-  if (!fs::is_regular_file(p)) {
-    throw api::ServerError(
-        fmt::format("{} is a template, not a generated project (no project.json)", dir.string()));
-  }
-  try {
-    return json::parse(read_file(p));
-  } catch (const json::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", p.string(), e.what()));
-  }
+  if (it->is_string() && it->get_ref<const std::string&>().empty()) return std::nullopt;
+  return bool_option(options, name);
 }
 
 Board project_board(const fs::path& dir, const json& project, const char* step) {
