@@ -639,10 +639,15 @@ TEST(ArduinoMegaSimavr, SineFixtureRunsLikeOnTheHost) {
 // Tensors much larger than the link's frames and simavr's receive FIFO: device/tests'
 // add_one_model.c (y = x + 1 over 384 floats, 1.5 KiB each way) in the sketch instead of a
 // generated model. Every SET_INPUT frame overruns simavr's FIFO, so this also proves the
-// XON/XOFF bridge never loses or stalls a byte. Prints the link's throughput.
-TEST(ArduinoMegaSimavr, LargeTensorsCrossTheLinkIntact) {
+// XON/XOFF bridge never loses or stalls a byte. At TVM's 115200 baud and at 1 Mbaud (option
+// baud); prints the link's throughput.
+class ArduinoLinkBaud : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(ArduinoLinkBaud, LargeTensorsCrossTheLinkIntact) {
   SKIP_WITHOUT_E2E_TOOLS();
-  fs::path project = generate("add-one", {{"board", "mega2560"}});
+  const unsigned baud = GetParam();
+  fs::path project =
+      generate("add-one-" + std::to_string(baud), {{"board", "mega2560"}, {"baud", baud}});
   const fs::path src = project / "project/src";
   fs::remove(src / "utvm_glue.c");
   for (const auto& e : fs::directory_iterator(src / "model"))
@@ -681,11 +686,13 @@ TEST(ArduinoMegaSimavr, LargeTensorsCrossTheLinkIntact) {
     ASSERT_EQ(v, x[i] + 1.0f) << "element " << i;
   }
   const double bytes = 2.0 * rounds * static_cast<double>(x.size() * 4);
-  std::printf("link through simavr (115200 baud UART): %.0f payload bytes in %.3f s = %.1f kB/s\n",
-              bytes, seconds, bytes / seconds / 1000.0);
+  std::printf("link through simavr (%u baud UART): %.0f payload bytes in %.3f s = %.1f kB/s\n",
+              baud, bytes, seconds, bytes / seconds / 1000.0);
   RecordProperty("link_kB_per_s", static_cast<int>(bytes / seconds / 1000.0));
   h.close_transport();
 }
+
+INSTANTIATE_TEST_SUITE_P(Mega, ArduinoLinkBaud, ::testing::Values(115200u, 1000000u));
 
 // A firmware that never answers: the link gives a timeout error, it does not hang, and the
 // emulator goes with the transport.
