@@ -5,9 +5,15 @@
 // Debian's arduino-builder builds the sketch, utvm-avr-sim runs it, utvm's LinkClient drives it
 // through read_transport/write_transport, and the outputs must equal the host's for the same
 // inputs (the example model, and TVM's sine fixture when ../shared is present).
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <cstring>
 #include <fstream>
@@ -452,6 +458,53 @@ TEST(ArduinoServer, StepsOutOfOrderSayWhatIsMissing) {
   e = server_error([&] { h.open_transport(json::object()); });
   EXPECT_NE(e.find("run flash first"), std::string::npos) << e;
   EXPECT_THROW(h.read_transport(1, 0.1), project_api::TransportClosedError);
+}
+
+// A real board on a serial port (a pty standing in for a Mega's USB serial): opening the port
+// resets a real Arduino, so what its bootloader says in the first moments is discarded; then
+// bytes go both ways through read/write_transport, and a vanished port closes the transport.
+TEST(ArduinoServer, SerialTransportToARealBoard) {
+  fs::path project = generate("serial-mega", {{"board", "mega2560"}});
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  const std::string slave = ptsname(master);
+  auto h = handler(project);
+  std::atomic<bool> stop{false};
+  std::thread board([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    const char noise[] = "bootloader noise";
+    if (::write(master, noise, sizeof noise - 1) < 0) return;
+    while (!stop) {  // then answers every byte with its complement
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      std::uint8_t buf[64];
+      ssize_t r = ::read(master, buf, sizeof buf);
+      if (r <= 0) return;
+      for (ssize_t i = 0; i < r; ++i)
+        buf[i] = static_cast<std::uint8_t>(~buf[i]);
+      if (::write(master, buf, static_cast<size_t>(r)) != r) return;
+    }
+  });
+  auto timeouts = h.open_transport({{"port", slave}});
+  EXPECT_FALSE(h.simulator_pid().has_value()) << "a port means the real board";
+  EXPECT_GT(timeouts.session_start_timeout_sec, 0.0);
+  std::vector<std::uint8_t> msg = {0x00, 0x01, 0x7e, 0xff, 0x03};
+  h.write_transport(msg, 1.0);
+  std::vector<std::uint8_t> back;
+  while (back.size() < msg.size()) {
+    auto got = h.read_transport(msg.size() - back.size(), 2.0);
+    back.insert(back.end(), got.begin(), got.end());
+  }
+  ASSERT_EQ(back.size(), msg.size());
+  for (size_t i = 0; i < msg.size(); ++i)
+    EXPECT_EQ(back[i], static_cast<std::uint8_t>(~msg[i])) << "byte " << i;
+  EXPECT_THROW(h.read_transport(1, 0.05), project_api::IoTimeoutError);
+  stop = true;
+  board.join();
+  ::close(master);
+  EXPECT_THROW(h.read_transport(1, 2.0), project_api::TransportClosedError);
 }
 
 // ---- Memory ---------------------------------------------------------------------------------
