@@ -747,6 +747,36 @@ TEST_P(ArduinoLinkBaud, LargeTensorsCrossTheLinkIntact) {
 
 INSTANTIATE_TEST_SUITE_P(Mega, ArduinoLinkBaud, ::testing::Values(115200u, 1000000u));
 
+// RESET over the link reboots the board (watchdog reset in port_avr.c, emulated by simavr):
+// the acknowledgement arrives first, then the rebooted firmware answers HELLO with its inputs
+// cleared.
+TEST(ArduinoMegaSimavr, LinkResetRebootsTheBoard) {
+  SKIP_WITHOUT_E2E_TOOLS();
+  fs::path project = build_and_flash(example_mlf(), "reset-mega");
+  auto h = handler(project);
+  h.open_transport(json::object());
+  HandlerStream stream(h);
+  link::LinkConfig config;
+  config.reply_timeout = std::chrono::milliseconds(3000);
+  link::LinkClient client(stream, config);
+  auto info = client.hello();
+  std::string ones(info.inputs[0].nbytes, '\x01');
+  client.set_input(0, {reinterpret_cast<const uint8_t*>(ones.data()), ones.size()});
+  client.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // 15 ms watchdog + boot
+  auto again = client.hello();
+  EXPECT_EQ(again.build_id, info.build_id);
+  client.run(1);
+  // After the reboot the input is zeros again, so the output is the model's output for zeros.
+  auto out = client.get_output(0);
+  codegen::testing::HostReference host(example_mlf(), process_dir() / "host-reset",
+                                       UTVM_SOURCE_DIR);
+  auto expected = host.run_glue({std::string(info.inputs[0].nbytes, '\0')});
+  ASSERT_EQ(expected.size(), 1u);
+  EXPECT_EQ(std::string(out.begin(), out.end()), expected[0]);
+  h.close_transport();
+}
+
 // A firmware that never answers: the link gives a timeout error, it does not hang, and the
 // emulator goes with the transport.
 TEST(ArduinoMegaSimavr, SilentFirmwareTimesOut) {
