@@ -163,6 +163,38 @@ std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std:
 
 }  // namespace
 
+std::uint64_t avr_constant_bytes(const std::string& source) {
+  static const std::regex kDecl(
+      R"(\bconst\s+(unsigned\s+char|signed\s+char|char|unsigned\s+short|short|unsigned\s+int|int|unsigned\s+long|long|float|double|u?int(8|16|32|64)_t|bool)\s+(__attribute__\s*\(\(.*\)\)\s*)?[A-Za-z_]\w*\s*((\[\s*\d+\s*\])+)\s*=)");
+  static const std::regex kDim(R"(\[\s*(\d+)\s*\])");
+  std::uint64_t total = 0;
+  std::istringstream in(source);
+  for (std::string line; std::getline(in, line);) {
+    // Declarations are one line each in TVM's output; skip the rest cheaply.
+    if (line.find("const") == std::string::npos || line.find('[') == std::string::npos ||
+        line.find('=') == std::string::npos)
+      continue;
+    std::smatch m;
+    if (!std::regex_search(line, m, kDecl)) continue;
+    const std::string type = m[1].str();
+    std::uint64_t size = 1;
+    if (type.find("64") != std::string::npos)
+      size = 8;
+    else if (type.find("32") != std::string::npos || type == "float" || type == "double" ||
+             type.find("long") != std::string::npos)
+      size = 4;
+    else if (type.find("16") != std::string::npos || type.find("short") != std::string::npos ||
+             type == "int" || type == "unsigned int" || type.find(" int") != std::string::npos)
+      size = 2;
+    const std::string dims = m[4].str();
+    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), kDim);
+         it != std::sregex_iterator(); ++it)
+      size *= std::stoull((*it)[1].str());
+    total += size;
+  }
+  return total;
+}
+
 std::size_t rewrite_includes(const fs::path& root, const std::vector<fs::path>& search_dirs) {
   static const std::regex kInclude(R"(^(\s*#\s*include\s*)([<"])([^>"]+)[>"](.*)$)");
   std::size_t rewritten = 0;
@@ -375,9 +407,18 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     // generated code reads them with ordinary loads, and AVR flash is not in the data space.
     const std::uint64_t arena =
         workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+    // On AVR the constants count against RAM: take the larger of the metadata's figure and
+    // what the model's C declares (the metadata says 0 for weights inlined in the code).
+    std::uint64_t constants = module.constants_size_bytes;
+    if (board.is_avr()) {
+      std::uint64_t declared = 0;
+      for (const auto& e : fs::directory_iterator(src / "model"))
+        if (e.path().extension() == ".c") declared += avr_constant_bytes(read_file(e.path()));
+      constants = std::max(constants, declared);
+    }
     std::uint64_t ram =
         arena + module.io_size_bytes + link_rx + kRuntimeRamBytes + kStackReserveBytes;
-    if (board.is_avr()) ram += module.constants_size_bytes;
+    if (board.is_avr()) ram += constants;
     json project_json = {
         {"platform", "arduino"},
         {"board", board.name},
@@ -391,10 +432,10 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
         {"includes_rewritten", rewritten},
         {"footprint",
          {{"ram", ram},
-          {"flash", module.constants_size_bytes},
+          {"flash", constants},
           {"workspace", arena},
           {"io", module.io_size_bytes},
-          {"constants", module.constants_size_bytes},
+          {"constants", constants},
           {"link_rx", link_rx}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");

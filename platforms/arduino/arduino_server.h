@@ -33,6 +33,11 @@ namespace utvm::platforms::arduino {
 std::size_t rewrite_includes(const std::filesystem::path& root,
                              const std::vector<std::filesystem::path>& search_dirs);
 
+// Bytes of constant arrays the C in `source` defines (`const T name[N]... = {` / `[N][M]`), with
+// AVR's type sizes (int and double are 2 and 4 bytes). TVM writes the model's weights this way;
+// on AVR they end up in RAM, and the MLF metadata does not always count them.
+std::uint64_t avr_constant_bytes(const std::string& source);
+
 class ArduinoHandler : public project_api::Handler {
  public:
   // dir: the server's directory (template or project); device_sources: <datadir>/device;

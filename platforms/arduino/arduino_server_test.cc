@@ -341,6 +341,22 @@ TEST(ArduinoIncludes, RewrittenRelativeToTheIncludingFile) {
             "\"../../inc/tvm/runtime/api.h\" // why\n#include <stdint.h>\n#include \"local.h\"\n");
 }
 
+TEST(ArduinoFootprint, ConstantArraysCountedWithAvrTypeSizes) {
+  EXPECT_EQ(avr_constant_bytes(
+                "static const float __attribute__((section(\".rodata.tvm\"), aligned(16))) "
+                "fused_constant[32] = {\n  0x1p+0, };\n"
+                "static const int8_t w[2][3] = {{1,2,3},{4,5,6}};\n"
+                "static const int t[5] = {0};\n"
+                "const double d[2] = {1, 2};\n"
+                "float* p = (float*)fused_constant;  // a use, not a declaration\n"
+                "const int32_t n = 4;\n"),
+            32u * 4 + 6 + 5 * 2 + 2 * 4);
+  // The example model inlines its weights (4x8 + 8 + 8x3 + 3 floats) and its metadata says 0.
+  fs::path project = generate("constants", {{"board", "mega2560"}});
+  json pj = json::parse(read_file(project / "project.json"));
+  EXPECT_EQ(pj["footprint"]["constants"], (32u + 8 + 24 + 3) * 4);
+}
+
 // ---- Commands (fake tools) -----------------------------------------------------------------
 
 TEST(ArduinoServer, ArduinoCliCompilesAndUploadsWithTheBoardsFqbn) {
