@@ -693,16 +693,45 @@ TEST(ArduinoMegaSimavr, ExampleModelRunsLikeOnTheHost) {
   EXPECT_EQ(dev.outputs, host.run_glue(make_inputs(dev.info, 7)));
 }
 
-TEST(ArduinoMegaSimavr, SineFixtureRunsLikeOnTheHost) {
+// TVM's own archives: sine as AOT (MLF v5) and as a graph-executor build (TVM 0.16, lowered to
+// static C at create-project time). Skipped without ../shared.
+class ArduinoMegaFixture : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ArduinoMegaFixture, RunsLikeOnTheHost) {
   SKIP_WITHOUT_E2E_TOOLS();
-  const fs::path mlf = fs::path(UTVM_SHARED_DIR) / "fixtures/mlf/sine_aot_v5.tar";
+  const fs::path mlf = fs::path(UTVM_SHARED_DIR) / "fixtures" / GetParam();
   if (!fs::exists(mlf))
     GTEST_SKIP() << mlf << " is not available (the shared TVM fixtures live in ../shared)";
-  fs::path project = build_and_flash(mlf, "sine-mega");
+  const std::string name = mlf.stem().string();
+  fs::path project = build_and_flash(mlf, name + "-mega");
   DeviceRun dev = run_on_device(project, 11);
   ASSERT_EQ(dev.outputs.size(), 1u);
-  codegen::testing::HostReference host(mlf, process_dir() / "host-sine", UTVM_SOURCE_DIR);
+  codegen::testing::HostReference host(mlf, process_dir() / ("host-" + name), UTVM_SOURCE_DIR);
   EXPECT_EQ(dev.outputs, host.run_glue(make_inputs(dev.info, 11)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, ArduinoMegaFixture,
+                         ::testing::Values("mlf/sine_aot_v5.tar", "tvm016/sine_graph.tar"),
+                         [](const auto& info) {
+                           std::string n = fs::path(info.param).stem().string();
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+// TVM's micro_speech (yes_no) needs 57 KiB of RAM on AVR (33 KiB of it constants): refused
+// before compiling, with the breakdown.
+TEST(ArduinoServer, MicroSpeechIsRefusedOnTheMega) {
+  const fs::path mlf = fs::path(UTVM_SHARED_DIR) / "fixtures/mlf/yes_no_v5.tar";
+  if (!fs::exists(mlf))
+    GTEST_SKIP() << mlf << " is not available (the shared TVM fixtures live in ../shared)";
+  fs::path project = generate("yes-no", {{"board", "mega2560"}}, mlf);
+  std::string e = server_error([&] { handler(project).build(json::object()); });
+  EXPECT_NE(e.find("model 'default' needs 57 KiB of RAM, board mega2560 has 8 KiB"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("(AVR keeps them in RAM)"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(project / "build"));
 }
 
 // Tensors much larger than the link's frames and simavr's receive FIFO: device/tests'
