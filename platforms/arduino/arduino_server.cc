@@ -326,38 +326,12 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     throw api::ServerError(fmt::format("option baud: {} is not a usable rate", baud));
   }
   const bool werror = bool_option(options, "warning_as_error");
-  const fs::path mlf_path = fs::absolute(model_library_format_path);
-  const fs::path project = fs::absolute(project_dir);
-  if (fs::exists(project)) {
-    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
-  }
-  if (!fs::is_regular_file(mlf_path)) {
-    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
-  }
 
-  fs::create_directories(project.parent_path());
-  const fs::path tmp =
-      project.parent_path() /
-      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  try {
-    fs::copy_file(mlf_path, tmp / "model.tar");
-    const auto archive = mlf::Archive::read(tmp / "model.tar");
-    const auto model = mlf::load_model(archive, mlf_path.string());
-    mlf::extract(archive, tmp / "model");
-    if (model.modules.size() != 1) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{} holds {} modules; the arduino platform runs exactly one",
-                              mlf_path.string(), model.modules.size()));
-    }
-    const mlf::Module& module = model.modules.front();
-    if (module.files.sources.empty()) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{}: module '{}' has no C sources (only object files built for "
-                              "another target?); the arduino platform compiles C",
-                              mlf_path.string(), module.name));
-    }
+  write_project(model_library_format_path, project_dir, "arduino", [&](const ProjectDraft& draft) {
+    const fs::path& mlf_path = draft.mlf_path;
+    const fs::path& tmp = draft.dir;
+    const mlf::Archive& archive = draft.archive;
+    const mlf::Module& module = draft.module;
 
     // The sketch folder: Arduino wants the .ino named after it.
     const fs::path sketch = tmp / kSketch;
@@ -439,23 +413,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
           {"link_rx", link_rx}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
-
-    write_file(tmp / "launch_microtvm_api_server.sh",
-               "#!/bin/sh\n# Project API server of this utvm arduino-platform project.\nexec " +
-                   shell_quote(self_executable().string()) + " api-server arduino \"$@\"\n");
-    fs::permissions(tmp / "launch_microtvm_api_server.sh",
-                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                        fs::perms::others_read | fs::perms::others_exec);
-    fs::rename(tmp, project);
-  } catch (const api::ServerError&) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw api::ServerError(e.what());
-  }
+  });
 }
 
 void ArduinoHandler::build(const json& options) {

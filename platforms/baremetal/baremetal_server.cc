@@ -13,8 +13,8 @@
 #include "board.h"
 #include "common/server_util.h"
 #include "memory_report.h"
+#include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
-#include "utvm/codegen/graph.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
@@ -93,112 +93,64 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
       throw api::ServerError(e.what());
     }
   }();
-  const fs::path mlf_path = fs::absolute(model_library_format_path);
-  const fs::path project = fs::absolute(project_dir);
-  if (fs::exists(project)) {
-    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
-  }
-  if (!fs::is_regular_file(mlf_path)) {
-    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
-  }
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t stack = uint_option(options, "stack_size_bytes").value_or(kDefaultStackBytes);
   const std::string cflags = str_option(options, "cflags").value_or("");
 
-  fs::create_directories(project.parent_path());
-  const fs::path tmp =
-      project.parent_path() /
-      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  try {
-    fs::copy_file(mlf_path, tmp / "model.tar");
-    const auto archive = mlf::Archive::read(tmp / "model.tar");
-    const auto model = mlf::load_model(archive, mlf_path.string());
-    mlf::extract(archive, tmp / "model");
-    if (model.modules.size() != 1) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{} holds {} modules; the baremetal platform runs exactly one",
-                              mlf_path.string(), model.modules.size()));
-    }
-    const mlf::Module& module = model.modules.front();
-    if (module.files.sources.empty()) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{}: module '{}' has no C sources (only object files built for "
-                              "another target?); the baremetal platform compiles C",
-                              mlf_path.string(), module.name));
-    }
+  write_project(
+      model_library_format_path, project_dir, "baremetal", [&](const ProjectDraft& draft) {
+        const fs::path& tmp = draft.dir;
+        const mlf::Archive& archive = draft.archive;
+        const mlf::Module& module = draft.module;
 
-    const std::string build_id = fmt::format("{}-{}", module.name, board.name);
-    std::string glue_c;
-    if (module.executor == mlf::Executor::kGraph) {
-      codegen::GraphOptions graph;
-      graph.build_id = build_id;
-      graph.workspace_size_bytes = workspace_option;
-      glue_c = codegen::generate_graph_executor_c(archive, module, graph);
-    } else {
-      codegen::GlueOptions glue;
-      glue.build_id = build_id;
-      glue.workspace_size_bytes = workspace_option;
-      glue_c = codegen::generate_glue_c(module, glue);
-    }
-    write_file(tmp / "src" / "utvm_glue.c", glue_c);
+        const std::string build_id = fmt::format("{}-{}", module.name, board.name);
+        codegen::ExecutorOptions exec;
+        exec.build_id = build_id;
+        exec.workspace_size_bytes = workspace_option;
+        const std::string glue_c = codegen::generate_executor_c(archive, module, exec);
+        write_file(tmp / "src" / "utvm_glue.c", glue_c);
 
-    copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
-    copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
-    copy_tree(device_sources_ / "ports" / "cortexm", tmp / "port");
-    for (const char* f : {"boards.json", "CMakeLists.txt", "arm-none-eabi.cmake"}) {
-      fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
-    }
+        copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
+        copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+        copy_tree(device_sources_ / "ports" / "cortexm", tmp / "port");
+        for (const char* f : {"boards.json", "CMakeLists.txt", "arm-none-eabi.cmake"}) {
+          fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
+        }
 
-    std::ostringstream pc;
-    pc << "# Written by utvm create-project (baremetal platform).\n"
-       << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
-       << "set(UTVM_STACK_SIZE " << stack << ")\n"
-       << "set(UTVM_EXTRA_CFLAGS " << cmake_quote(cflags) << ")\n"
-       << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
-       << "set(UTVM_MODEL_SOURCES\n";
-    for (const auto& src : module.files.sources) {
-      std::string rel = src;
-      if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
-      pc << "  " << cmake_quote("${CMAKE_CURRENT_LIST_DIR}/model/" + rel) << "\n";
-    }
-    pc << ")\n"
-       << "set(UTVM_MODEL_INCLUDE_DIRS \"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";
-    // cmake_quote escapes '$'; the list-dir references must stay live.
-    std::string project_cmake = pc.str();
-    for (size_t at; (at = project_cmake.find("\\${CMAKE_CURRENT_LIST_DIR}")) != std::string::npos;)
-      project_cmake.erase(at, 1);
-    write_file(tmp / "project.cmake", project_cmake);
+        std::ostringstream pc;
+        pc << "# Written by utvm create-project (baremetal platform).\n"
+           << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
+           << "set(UTVM_STACK_SIZE " << stack << ")\n"
+           << "set(UTVM_EXTRA_CFLAGS " << cmake_quote(cflags) << ")\n"
+           << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
+           << "set(UTVM_MODEL_SOURCES\n";
+        for (const auto& src : module.files.sources) {
+          std::string rel = src;
+          if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
+          pc << "  " << cmake_quote("${CMAKE_CURRENT_LIST_DIR}/model/" + rel) << "\n";
+        }
+        pc << ")\n"
+           << "set(UTVM_MODEL_INCLUDE_DIRS "
+              "\"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";
+        // cmake_quote escapes '$'; the list-dir references must stay live.
+        std::string project_cmake = pc.str();
+        for (size_t at;
+             (at = project_cmake.find("\\${CMAKE_CURRENT_LIST_DIR}")) != std::string::npos;)
+          project_cmake.erase(at, 1);
+        write_file(tmp / "project.cmake", project_cmake);
 
-    const std::uint64_t arena =
-        workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
-    json project_json = {
-        {"platform", "baremetal"},
-        {"board", board.name},
-        {"model", module.name},
-        {"footprint",
-         {{"ram", arena + module.io_size_bytes + stack + kRuntimeRamBytes},
-          {"flash", module.constants_size_bytes}}},
-    };
-    write_file(tmp / "project.json", project_json.dump(2) + "\n");
-
-    write_file(tmp / "launch_microtvm_api_server.sh",
-               "#!/bin/sh\n# Project API server of this utvm baremetal-platform project.\nexec " +
-                   shell_quote(self_executable().string()) + " api-server baremetal \"$@\"\n");
-    fs::permissions(tmp / "launch_microtvm_api_server.sh",
-                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                        fs::perms::others_read | fs::perms::others_exec);
-    fs::rename(tmp, project);
-  } catch (const api::ServerError&) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw api::ServerError(e.what());
-  }
+        const std::uint64_t arena =
+            workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+        json project_json = {
+            {"platform", "baremetal"},
+            {"board", board.name},
+            {"model", module.name},
+            {"footprint",
+             {{"ram", arena + module.io_size_bytes + stack + kRuntimeRamBytes},
+              {"flash", module.constants_size_bytes}}},
+        };
+        write_file(tmp / "project.json", project_json.dump(2) + "\n");
+      });
 }
 
 void BaremetalHandler::build(const json& options) {

@@ -187,6 +187,58 @@ json read_project_json(const fs::path& dir) {
   }
 }
 
+void write_project(const fs::path& mlf, const fs::path& project_dir, std::string_view platform,
+                   const std::function<void(const ProjectDraft&)>& fill) {
+  const fs::path mlf_path = fs::absolute(mlf);
+  const fs::path project = fs::absolute(project_dir);
+  if (fs::exists(project)) {
+    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
+  }
+  if (!fs::is_regular_file(mlf_path)) {
+    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
+  }
+  const fs::path tmp =
+      project.parent_path() /
+      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
+  try {
+    fs::create_directories(project.parent_path());
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    fs::copy_file(mlf_path, tmp / "model.tar");
+    const auto archive = mlf::Archive::read(tmp / "model.tar");
+    const auto model = mlf::load_model(archive, mlf_path.string());
+    mlf::extract(archive, tmp / "model");
+    if (model.modules.size() != 1) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{} holds {} modules; the {} platform runs exactly one",
+                              mlf_path.string(), model.modules.size(), platform));
+    }
+    const mlf::Module& module = model.modules.front();
+    if (module.files.sources.empty()) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{}: module '{}' has no C sources (only object files built for "
+                              "another target?); the {} platform compiles C",
+                              mlf_path.string(), module.name, platform));
+    }
+    fill(ProjectDraft{mlf_path, project, tmp, archive, module});
+    const fs::path launch = tmp / "launch_microtvm_api_server.sh";
+    write_file(launch, fmt::format("#!/bin/sh\n# Project API server of this utvm {}-platform "
+                                   "project.\nexec {} api-server {} \"$@\"\n",
+                                   platform, shell_quote(self_executable().string()), platform));
+    fs::permissions(launch, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    fs::rename(tmp, project);
+  } catch (const api::ServerError&) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw api::ServerError(e.what());
+  }
+}
+
 fs::path self_executable() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);

@@ -6,13 +6,17 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "utvm/mlf/archive.h"
+#include "utvm/mlf/model.h"
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/messages.h"
 
@@ -67,5 +71,25 @@ int run_logged(const std::vector<std::string>& argv, const std::filesystem::path
 // <dir>/project.json as generate_project wrote it; a ServerError saying `dir` is a template
 // when there is none, or naming the file when it is not JSON.
 nlohmann::json read_project_json(const std::filesystem::path& dir);
+
+// A generated project while generate_project writes it: the files go into `dir`, a temporary
+// sibling of the final `project` directory. The MLF is already there as model.tar and extracted
+// under model/.
+struct ProjectDraft {
+  const std::filesystem::path& mlf_path;  // the archive as the client named it (absolute)
+  const std::filesystem::path& project;   // the final directory (absolute)
+  const std::filesystem::path& dir;       // where the files go until the rename
+  const mlf::Archive& archive;
+  const mlf::Module& module;  // the one module a platform runs
+};
+
+// generate_project's frame, the same for every platform: `project_dir` must not exist and the MLF
+// must; the MLF is copied into a fresh temporary sibling directory, read and extracted; it must
+// hold exactly one module with C sources (errors name `platform`). Then `fill` writes the
+// platform's files, the project's launch_microtvm_api_server.sh (`utvm api-server <platform>`) is
+// added and the directory is renamed into place. On any failure nothing is left behind and the
+// error is a project_api::ServerError with its text.
+void write_project(const std::filesystem::path& mlf_path, const std::filesystem::path& project_dir,
+                   std::string_view platform, const std::function<void(const ProjectDraft&)>& fill);
 
 }  // namespace utvm::platforms

@@ -78,13 +78,8 @@ void HostHandler::generate_project(const fs::path& model_library_format_path,
   req.workspace_size_bytes = uint_option(options, "workspace_size_bytes");
   if (auto it = options.find("cflags"); it != options.end() && it->is_string())
     req.extra_cflags = it->get<std::string>();
-  req.utvm_executable = self_executable();
   req.device_sources = data_dir() / "device";
-  try {
-    generate_host_project(req);
-  } catch (const Error& e) {
-    throw api::ServerError(e.what());
-  }
+  generate_host_project(req);
 }
 
 void HostHandler::build(const json& options) {

@@ -52,42 +52,16 @@ std::string render_cmakelists(const mlf::Module& module, const ProjectLayoutRequ
 }  // namespace
 
 void generate_host_project(const ProjectLayoutRequest& req) {
-  const fs::path& project = req.project_dir;
-  if (fs::exists(project))
-    throw Error(ExitCode::kBadInput,
-                fmt::format("project directory {} already exists", project.string()));
-  if (!fs::is_regular_file(req.mlf_path))
-    throw Error(ExitCode::kBadInput,
-                fmt::format("MLF archive {} does not exist", req.mlf_path.string()));
-  fs::create_directories(project.parent_path());
-  const fs::path tmp =
-      project.parent_path() /
-      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  try {
-    fs::copy_file(req.mlf_path, tmp / "model.tar");
-    const auto archive = mlf::Archive::read(tmp / "model.tar");
-    const auto model = mlf::load_model(archive, req.mlf_path.string());
-    mlf::extract(archive, tmp / "model");
-    if (model.modules.size() != 1)
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{} holds {} modules; the host platform runs exactly one",
-                              req.mlf_path.string(), model.modules.size()));
-    const mlf::Module& module = model.modules.front();
-    if (module.files.sources.empty())
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{}: module '{}' has no C sources (only object files built for "
-                              "another target?); the host platform compiles C",
-                              req.mlf_path.string(), module.name));
-
+  write_project(req.mlf_path, req.project_dir, "host", [&](const ProjectDraft& draft) {
+    const fs::path& tmp = draft.dir;
+    const mlf::Module& module = draft.module;
     codegen::ExecutorOptions exec;
     exec.build_id = fmt::format("{}-host", module.name);
     exec.workspace_size_bytes = req.workspace_size_bytes;
-    const std::string glue_c = codegen::generate_executor_c(archive, module, exec);
+    const std::string glue_c = codegen::generate_executor_c(draft.archive, module, exec);
     // Models scheduled for Arm DSP (letscope) include <arm_acle.h>: give the host a portable
     // emulation of those intrinsics so the same model runs here bit for bit.
-    if (codegen::uses_arm_acle(archive, module))
+    if (codegen::uses_arm_acle(draft.archive, module))
       write_file(tmp / "src" / "host_compat" / "arm_acle.h", codegen::arm_acle_emulation_header());
     write_file(tmp / "src" / "utvm_glue.c", glue_c);
 
@@ -96,18 +70,7 @@ void generate_host_project(const ProjectLayoutRequest& req) {
     copy_tree(req.device_sources / "ports" / "posix", tmp / "runtime" / "ports" / "posix");
 
     write_file(tmp / "CMakeLists.txt", render_cmakelists(module, req));
-    write_file(tmp / "launch_microtvm_api_server.sh",
-               "#!/bin/sh\n# Project API server of this utvm host-platform project.\nexec " +
-                   shell_quote(req.utvm_executable.string()) + " api-server host \"$@\"\n");
-    fs::permissions(tmp / "launch_microtvm_api_server.sh",
-                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                        fs::perms::others_read | fs::perms::others_exec);
-    fs::rename(tmp, project);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+  });
 }
 
 }  // namespace utvm::platforms::host

@@ -10,15 +10,15 @@
 namespace utvm::platforms::host {
 
 struct ProjectLayoutRequest {
-  std::filesystem::path mlf_path;         // absolute
-  std::filesystem::path project_dir;      // absolute; must not exist
-  std::filesystem::path device_sources;   // <datadir>/device: include/, src/, ports/posix/
-  std::filesystem::path utvm_executable;  // exec'd by the project's launch script
+  std::filesystem::path mlf_path;        // absolute
+  std::filesystem::path project_dir;     // absolute; must not exist
+  std::filesystem::path device_sources;  // <datadir>/device: include/, src/, ports/posix/
   std::optional<std::uint64_t> workspace_size_bytes;
   std::string extra_cflags;
 };
 
-// Throws utvm::Error naming the step that failed; leaves nothing behind on failure.
+// Throws project_api::ServerError naming the step that failed; leaves nothing behind on failure
+// (platforms/common write_project).
 void generate_host_project(const ProjectLayoutRequest& req);
 
 }  // namespace utvm::platforms::host

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/server_util.h"
+#include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
-#include "utvm/codegen/graph.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
@@ -235,38 +235,11 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
           fmt::format("option compile_definitions: '{}' is not NAME or NAME=VALUE", d));
     }
   }
-  const fs::path mlf_path = fs::absolute(model_library_format_path);
-  const fs::path project = fs::absolute(project_dir);
-  if (fs::exists(project)) {
-    throw api::ServerError(fmt::format("project directory {} already exists", project.string()));
-  }
-  if (!fs::is_regular_file(mlf_path)) {
-    throw api::ServerError(fmt::format("MLF archive {} does not exist", mlf_path.string()));
-  }
 
-  fs::create_directories(project.parent_path());
-  const fs::path tmp =
-      project.parent_path() /
-      fmt::format(".{}.utvm-tmp-{}", project.filename().string(), static_cast<long>(::getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  try {
-    fs::copy_file(mlf_path, tmp / "model.tar");
-    const auto archive = mlf::Archive::read(tmp / "model.tar");
-    const auto model = mlf::load_model(archive, mlf_path.string());
-    mlf::extract(archive, tmp / "model");
-    if (model.modules.size() != 1) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{} holds {} modules; the zephyr platform runs exactly one",
-                              mlf_path.string(), model.modules.size()));
-    }
-    const mlf::Module& module = model.modules.front();
-    if (module.files.sources.empty()) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{}: module '{}' has no C sources (only object files built for "
-                              "another target?); the zephyr platform compiles C",
-                              mlf_path.string(), module.name));
-    }
+  write_project(model_library_format_path, project_dir, "zephyr", [&](const ProjectDraft& draft) {
+    const fs::path& tmp = draft.dir;
+    const mlf::Archive& archive = draft.archive;
+    const mlf::Module& module = draft.module;
     const std::uint64_t arena =
         workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
@@ -280,18 +253,10 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     }
 
     const std::string build_id = fmt::format("{}-zephyr-{}", module.name, board.name);
-    std::string glue_c;
-    if (module.executor == mlf::Executor::kGraph) {
-      codegen::GraphOptions graph;
-      graph.build_id = build_id;
-      graph.workspace_size_bytes = workspace_option;
-      glue_c = codegen::generate_graph_executor_c(archive, module, graph);
-    } else {
-      codegen::GlueOptions glue;
-      glue.build_id = build_id;
-      glue.workspace_size_bytes = workspace_option;
-      glue_c = codegen::generate_glue_c(module, glue);
-    }
+    codegen::ExecutorOptions exec;
+    exec.build_id = build_id;
+    exec.workspace_size_bytes = workspace_option;
+    const std::string glue_c = codegen::generate_executor_c(archive, module, exec);
     write_file(tmp / "src" / "utvm_glue.c", glue_c);
     for (const char* f : {"main.c", "port_zephyr.c"}) {
       fs::copy_file(dir_ / "src" / f, tmp / "src" / f, fs::copy_options::overwrite_existing);
@@ -335,23 +300,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"footprint", {{"ram", ram}, {"flash", module.constants_size_bytes}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
-
-    write_file(tmp / "launch_microtvm_api_server.sh",
-               "#!/bin/sh\n# Project API server of this utvm zephyr-platform project.\nexec " +
-                   shell_quote(self_executable().string()) + " api-server zephyr \"$@\"\n");
-    fs::permissions(tmp / "launch_microtvm_api_server.sh",
-                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                        fs::perms::others_read | fs::perms::others_exec);
-    fs::rename(tmp, project);
-  } catch (const api::ServerError&) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw api::ServerError(e.what());
-  }
+  });
 }
 
 void ZephyrHandler::build(const json& options) {
