@@ -63,7 +63,7 @@ std::string zephyr_base_for(const json& options, const json& project, const char
   if (const char* env = std::getenv("ZEPHYR_BASE"); env && *env) return env;
   throw api::ServerError(fmt::format(
       "{}: no Zephyr tree: set option zephyr_base or the ZEPHYR_BASE environment variable (Zephyr "
-      "is not in Debian; see docs/platforms.md, section zephyr)",
+      "is not in Debian; see docs/platform-zephyr.md)",
       step));
 }
 
