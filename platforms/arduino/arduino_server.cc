@@ -719,38 +719,12 @@ void ArduinoHandler::close_transport() {
 
 std::vector<std::uint8_t> ArduinoHandler::read_transport(std::size_t n,
                                                          std::optional<double> timeout_sec) {
-  if (!stream_) throw api::TransportClosedError();
-  auto deadline =
-      timeout_sec
-          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
-          : Clock::time_point::max();
-  std::vector<std::uint8_t> out(n);
-  try {
-    out.resize(stream_->read(out, deadline));
-  } catch (const transport::TransportTimeout&) {
-    throw api::IoTimeoutError();
-  } catch (const Error&) {
-    close_transport();
-    throw api::TransportClosedError();
-  }
-  return out;
+  return read_device(stream_.get(), n, timeout_sec, [this] { close_transport(); });
 }
 
 void ArduinoHandler::write_transport(std::span<const std::uint8_t> data,
                                      std::optional<double> timeout_sec) {
-  if (!stream_) throw api::TransportClosedError();
-  auto deadline =
-      timeout_sec
-          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
-          : Clock::time_point::max();
-  try {
-    stream_->write(data, deadline);
-  } catch (const transport::TransportTimeout&) {
-    throw api::IoTimeoutError();
-  } catch (const Error&) {
-    close_transport();
-    throw api::TransportClosedError();
-  }
+  write_device(stream_.get(), data, timeout_sec, [this] { close_transport(); });
 }
 
 }  // namespace utvm::platforms::arduino

@@ -291,38 +291,12 @@ void BaremetalHandler::close_transport() {
 
 std::vector<std::uint8_t> BaremetalHandler::read_transport(std::size_t n,
                                                            std::optional<double> timeout_sec) {
-  if (!qemu_) throw api::TransportClosedError();
-  auto deadline =
-      timeout_sec
-          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
-          : Clock::time_point::max();
-  std::vector<std::uint8_t> out(n);
-  try {
-    out.resize(qemu_->read(out, deadline));
-  } catch (const transport::TransportTimeout&) {
-    throw api::IoTimeoutError();
-  } catch (const Error&) {
-    qemu_.reset();
-    throw api::TransportClosedError();
-  }
-  return out;
+  return read_device(qemu_.get(), n, timeout_sec, [this] { qemu_.reset(); });
 }
 
 void BaremetalHandler::write_transport(std::span<const std::uint8_t> data,
                                        std::optional<double> timeout_sec) {
-  if (!qemu_) throw api::TransportClosedError();
-  auto deadline =
-      timeout_sec
-          ? Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6))
-          : Clock::time_point::max();
-  try {
-    qemu_->write(data, deadline);
-  } catch (const transport::TransportTimeout&) {
-    throw api::IoTimeoutError();
-  } catch (const Error&) {
-    qemu_.reset();
-    throw api::TransportClosedError();
-  }
+  write_device(qemu_.get(), data, timeout_sec, [this] { qemu_.reset(); });
 }
 
 }  // namespace utvm::platforms::baremetal
