@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arduino_server.h"
+#include "common/testing/handler_stream.h"
 #include "example_mlf.h"
 #include "reference.h"
 #include "utvm/common/error.h"
@@ -558,35 +559,7 @@ TEST(ArduinoServer, ModelTooBigFailsRightAfterLinkingWhenMetadataMissesIt) {
 
 // ---- End to end under simavr ----------------------------------------------------------------
 
-// The Project API transport calls as a ByteStream, so LinkClient drives the device through the
-// handler exactly as `utvm run` does through the server.
-class HandlerStream : public transport::ByteStream {
- public:
-  explicit HandlerStream(project_api::Handler& h) : h_(h) {}
-  void write(std::span<const uint8_t> data, Clock::time_point deadline) override {
-    try {
-      h_.write_transport(data, seconds_left(deadline));
-    } catch (const project_api::IoTimeoutError&) {
-      throw transport::TransportTimeout("write_transport timed out");
-    }
-  }
-  size_t read(std::span<uint8_t> buf, Clock::time_point deadline) override {
-    try {
-      auto got = h_.read_transport(buf.size(), seconds_left(deadline));
-      std::memcpy(buf.data(), got.data(), got.size());
-      return got.size();
-    } catch (const project_api::IoTimeoutError&) {
-      throw transport::TransportTimeout("read_transport timed out");
-    }
-  }
-
- private:
-  static double seconds_left(Clock::time_point deadline) {
-    auto s = std::chrono::duration<double>(deadline - Clock::now()).count();
-    return s > 0 ? s : 0.0;
-  }
-  project_api::Handler& h_;
-};
+using test_support::HandlerStream;
 
 std::vector<std::string> make_inputs(const link::DeviceInfo& info, unsigned seed) {
   std::mt19937 rng(seed);

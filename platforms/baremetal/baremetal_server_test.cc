@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baremetal_server.h"
+#include "common/testing/handler_stream.h"
 #include "example_mlf.h"
 #include "reference.h"
 #include "test_firmware/build_firmware.h"
@@ -34,35 +35,7 @@ using Clock = std::chrono::steady_clock;
     if (!missing.empty()) GTEST_SKIP() << "needs " << missing << " on PATH"; \
   } while (0)
 
-// The Project API transport calls as a ByteStream, so LinkClient drives the device through the
-// handler exactly as `utvm run` does through the server.
-class HandlerStream : public transport::ByteStream {
- public:
-  explicit HandlerStream(project_api::Handler& h) : h_(h) {}
-  void write(std::span<const uint8_t> data, Clock::time_point deadline) override {
-    try {
-      h_.write_transport(data, seconds_left(deadline));
-    } catch (const project_api::IoTimeoutError&) {
-      throw transport::TransportTimeout("write_transport timed out");
-    }
-  }
-  size_t read(std::span<uint8_t> buf, Clock::time_point deadline) override {
-    try {
-      auto got = h_.read_transport(buf.size(), seconds_left(deadline));
-      std::memcpy(buf.data(), got.data(), got.size());
-      return got.size();
-    } catch (const project_api::IoTimeoutError&) {
-      throw transport::TransportTimeout("read_transport timed out");
-    }
-  }
-
- private:
-  static double seconds_left(Clock::time_point deadline) {
-    auto s = std::chrono::duration<double>(deadline - Clock::now()).count();
-    return s > 0 ? s : 0.0;
-  }
-  project_api::Handler& h_;
-};
+using test_support::HandlerStream;
 
 // A scratch area laid out like an installation: <root>/platforms/baremetal (template) and
 // <root>/device (runtime sources with dlpack.h), as the build tree's share/utvm has them.
