@@ -226,6 +226,8 @@ void do_run(RunArgs& a) {
     arr.data.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     outputs.emplace_back(fmt::format("output_{}", i), std::move(arr));
   }
+  // A device that rebooted mid-session (brown-out, watchdog) would have run on lost inputs.
+  link.check_session();
   try {
     server->close_transport();
   } catch (const Error&) {

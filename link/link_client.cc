@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -79,6 +80,7 @@ class Reader {
   void done() const {
     if (at_ != p_.size()) bad();
   }
+  std::size_t remaining() const { return p_.size() - at_; }
 
  private:
   void need(std::size_t n) const {
@@ -150,6 +152,10 @@ std::string dtype_name(std::uint8_t code, std::uint8_t bits, std::uint16_t lanes
 
 LinkClient::LinkClient(transport::ByteStream& stream, LinkConfig config)
     : stream_(stream), config_(config) {
+  std::random_device entropy;
+  do {
+    session_ = entropy();
+  } while (session_ == 0);  // zero is what a freshly booted device holds
   if (config_.max_attempts < 1) config_.max_attempts = 1;
   if (config_.output_chunk == 0 || config_.output_chunk > UTVM_LINK_MAX_PAYLOAD) {
     config_.output_chunk = UTVM_LINK_MAX_PAYLOAD;
@@ -239,33 +245,51 @@ Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head
                           config_.max_attempts, last_problem));
 }
 
+std::optional<std::uint32_t> LinkClient::hello_frame(DeviceInfo& info) {
+  Le<5> req;
+  req.put(UTVM_LINK_PROTOCOL_VERSION, 1).put(session_, 4);
+  Frame f = transact(UTVM_LINK_CMD_HELLO, req.span(), {}, config_.reply_timeout);
+  Reader r(f.payload, "HELLO");
+  info.protocol_version = static_cast<unsigned>(r.le(1));
+  if (info.protocol_version != UTVM_LINK_PROTOCOL_VERSION) {
+    throw Error(ExitCode::kTransport,
+                fmt::format("link: the device speaks link protocol v{}, this utvm speaks v{}: "
+                            "rebuild and flash the project with this utvm",
+                            info.protocol_version, UTVM_LINK_PROTOCOL_VERSION));
+  }
+  r.le(1);  // flags
+  info.max_payload = r.le(2);
+  info.inputs.resize(r.le(2));
+  info.outputs.resize(r.le(2));
+  info.workspace_bytes = static_cast<std::uint32_t>(r.le(4));
+  info.model_name = r.str();
+  info.build_id = r.str();
+  std::optional<std::uint32_t> previous;  // firmware older than session tokens has none
+  if (r.remaining() >= 4) previous = static_cast<std::uint32_t>(r.le(4));
+  r.done();
+  return previous;
+}
+
+void LinkClient::check_session() {
+  if (!have_info_) return;
+  DeviceInfo again;
+  const auto previous = hello_frame(again);
+  if (previous && *previous != session_) {
+    throw Error(ExitCode::kTransport,
+                "link: the device reset during the session (it no longer holds this session's "
+                "inputs), so its results cannot be trusted; check its power and watchdog, then "
+                "run again");
+  }
+}
+
 DeviceInfo LinkClient::hello() {
-  const std::uint8_t version = UTVM_LINK_PROTOCOL_VERSION;
   DeviceInfo info;
   {
-    Frame f = transact(UTVM_LINK_CMD_HELLO, {&version, 1}, {}, config_.reply_timeout);
-    Reader r(f.payload, "HELLO");
-    info.protocol_version = static_cast<unsigned>(r.le(1));
-    if (info.protocol_version != UTVM_LINK_PROTOCOL_VERSION) {
-      throw Error(ExitCode::kTransport,
-                  fmt::format("link: the device speaks link protocol v{}, this utvm speaks v{}: "
-                              "rebuild and flash the project with this utvm",
-                              info.protocol_version, UTVM_LINK_PROTOCOL_VERSION));
-    }
-    r.le(1);  // flags
-    info.max_payload = r.le(2);
-    const auto num_inputs = static_cast<std::uint16_t>(r.le(2));
-    const auto num_outputs = static_cast<std::uint16_t>(r.le(2));
-    info.workspace_bytes = static_cast<std::uint32_t>(r.le(4));
-    info.model_name = r.str();
-    info.build_id = r.str();
-    r.done();
+    hello_frame(info);
     if (info.max_payload < 16) {
       throw Error(ExitCode::kTransport,
                   fmt::format("link: the device accepts only {}-byte payloads", info.max_payload));
     }
-    info.inputs.resize(num_inputs);
-    info.outputs.resize(num_outputs);
   }
   for (int dir = 0; dir < 2; ++dir) {
     auto& list = dir == 0 ? info.inputs : info.outputs;

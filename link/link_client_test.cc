@@ -153,6 +153,34 @@ TEST(LinkClient, FullCycleThroughA64ByteReceiveBuffer) {
   EXPECT_EQ(link.counters().retransmits, 0u);
 }
 
+// A device that reboots mid-session (here: another client's RESET, which clears the session
+// like a power cycle) loses its inputs; check_session() notices instead of trusting the outputs.
+TEST(LinkClient, DeviceResetDuringTheSessionIsDetected) {
+  Device dev = Device::test_device(64);
+  LinkClient link(*dev.stream, fast_config());
+  link.check_session();  // before hello(): nothing to check
+  link.hello();
+  link.set_input(0, as_bytes(ramp(2)));
+  link.run(1);
+  link.check_session();  // still the same session
+  LinkClient intruder(*dev.stream, fast_config());
+  intruder.reset();
+  auto y = as_floats(link.get_output(0));  // the device answers, but with a cleared tensor
+  EXPECT_EQ(y[0], 0.0f);
+  try {
+    link.check_session();
+    ADD_FAILURE() << "a reset device was not noticed";
+  } catch (const utvm::Error& e) {
+    EXPECT_EQ(e.code(), utvm::ExitCode::kTransport);
+    EXPECT_NE(std::string(e.what()).find("the device reset during the session"), std::string::npos)
+        << e.what();
+  }
+  // A new session on the same device starts clean.
+  LinkClient fresh(*dev.stream, fast_config());
+  fresh.hello();
+  fresh.check_session();
+}
+
 TEST(LinkClient, ManyRunsSpanSeveralRequests) {
   Device dev = Device::test_device(8192);
   LinkClient link(*dev.stream, fast_config());

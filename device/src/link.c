@@ -119,10 +119,15 @@ static void tx_str(const char* s) {
   tx_bytes(s, n);
 }
 
+/* The host's session token (docs/link-protocol.md, "Device resets"): zero after a boot or a
+ * RESET, set by HELLO. A HELLO answer carries the token that was in force before it, so the host
+ * can tell that the device rebooted (and lost its inputs) since the session began. */
+static uint32_t g_session;
+
 static void handle_hello(const utvm_model_t* m, uint8_t seq, size_t max_payload) {
   size_t name_len = str_len255(m->name);
   size_t id_len = str_len255(m->build_id);
-  tx_begin(seq, UTVM_LINK_CMD_HELLO | UTVM_LINK_RESPONSE, 12 + 2 + name_len + id_len);
+  tx_begin(seq, UTVM_LINK_CMD_HELLO | UTVM_LINK_RESPONSE, 12 + 2 + name_len + id_len + 4);
   tx_le(UTVM_LINK_PROTOCOL_VERSION, 1);
   tx_le(0, 1); /* flags */
   tx_le(max_payload, 2);
@@ -131,6 +136,7 @@ static void handle_hello(const utvm_model_t* m, uint8_t seq, size_t max_payload)
   tx_le(utvm_workspace_capacity(), 4);
   tx_str(m->name);
   tx_str(m->build_id);
+  tx_le(g_session, 4);
   tx_end();
 }
 
@@ -190,6 +196,7 @@ static void handle_run(const utvm_model_t* m, uint8_t seq, uint32_t count) {
 
 static void clear_session(const utvm_model_t* m) {
   uint16_t i;
+  g_session = 0;
   for (i = 0; i < m->num_inputs; ++i)
     memset(m->inputs[i].data, 0, m->inputs[i].nbytes);
   for (i = 0; i < m->num_outputs; ++i)
@@ -204,6 +211,7 @@ static void dispatch(const utvm_model_t* m, uint8_t seq, uint8_t type, const uin
     case UTVM_LINK_CMD_HELLO:
       if (len < 1) break;
       handle_hello(m, seq, max_payload);
+      if (len >= 5) g_session = get_le(p + 1, 4);
       return;
     case UTVM_LINK_CMD_TENSOR_INFO: {
       uint32_t index;

@@ -625,9 +625,10 @@ DeviceRun run_on_device(const fs::path& project, unsigned seed, uint32_t runs = 
     }
   }
   h.close_transport();
-  if (pid)
+  if (pid) {
     EXPECT_TRUE(process_gone(*pid, std::chrono::milliseconds(2000)))
         << "utvm-avr-sim still running after close_transport";
+  }
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -113,6 +114,11 @@ class LinkClient {
                  std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs = 1);
   // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots).
   void reset();
+  // After a session's work: asks the device (one HELLO) whether it still holds this session.
+  // Throws Error(kTransport) when it reset since hello() (a brown-out, a watchdog, a reflash):
+  // its inputs were lost, so outputs read since may be wrong. No-op before hello() and for
+  // firmware that predates session tokens.
+  void check_session();
 
   const LinkCounters& counters() const { return counters_; }
 
@@ -130,6 +136,9 @@ class LinkClient {
   void transact_all(std::uint8_t type, const std::vector<Request>& requests,
                     const std::function<void(std::size_t, const Frame&)>& on_answer);
   void parse_run(std::span<const std::uint8_t> payload, std::uint32_t batch, RunStats& stats);
+  // Sends HELLO with this client's session token and parses the answer into `info` (without the
+  // tensor tables); returns the token the device held before, when it reports one.
+  std::optional<std::uint32_t> hello_frame(DeviceInfo& info);
   bool try_pipelined(std::span<const std::span<const std::uint8_t>> inputs,
                      std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs,
                      RunStats& stats);
@@ -139,6 +148,7 @@ class LinkClient {
   FrameDecoder decoder_;
   std::vector<std::uint8_t> tx_;
   std::uint8_t next_seq_ = 0;
+  std::uint32_t session_;  // non-zero, random per client (docs/link-protocol.md, Device resets)
   bool have_info_ = false;
   DeviceInfo info_;
   LinkCounters counters_;
