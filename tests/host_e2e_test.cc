@@ -318,6 +318,33 @@ TEST_F(HostBadInput, DeviceExitsMidRun) {
   fs::remove_all(copy);
 }
 
+// The device "reboots" part-way through the session: a fresh device process, with empty inputs,
+// takes over the link after the first 85 bytes of requests (HELLO, two TENSOR_INFO, SET_INPUT and
+// RUN are 77; the cut falls inside GET_OUTPUT). The link repairs the cut frame by resending it, so
+// every request gets an answer, but the fresh device's outputs are zeros (before session tokens
+// utvm printed them and exited 0): run must fail with exit 8 and say the device reset. dd moves
+// one byte at a time, so the first device sees each request at once.
+TEST_F(HostBadInput, DeviceResetMidRunIsDetected) {
+  const fs::path copy = work_ / "rebooting";
+  fs::copy(project_, copy, fs::copy_options::recursive);
+  const fs::path device = copy / "build" / "utvm-device";
+  fs::rename(device, copy / "build" / "utvm-device.real");
+  {
+    std::ofstream s(device);
+    s << "#!/bin/sh\nd=$(dirname \"$0\")\n"
+         "dd bs=1 count=85 2>/dev/null | \"$d/utvm-device.real\"\n"
+         "exec \"$d/utvm-device.real\"\n";
+  }
+  fs::permissions(device, fs::perms::owner_all);
+  const fs::path out = work_ / "rebooting-out.npz";
+  auto r = run_command(
+      fmt::format("{} run {} --fill-mode ones --timeout 0.5 -o {}", utvm(), q(copy), q(out)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
+  EXPECT_NE(r.output.find("the device reset during the session"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out)) << "outputs of a reset device were written";
+  fs::remove_all(copy);
+}
+
 // A device that never answers ends in a timeout error, not a hang.
 TEST_F(HostBadInput, SilentDeviceTimesOut) {
   const fs::path copy = work_ / "silent";
