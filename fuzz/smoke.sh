@@ -49,7 +49,7 @@ per=$((total / ${#fuzzers[@]}))
 [ "$per" -lt 1 ] && per=1
 echo "fuzz_smoke: ${#fuzzers[@]} fuzzer(s), ${per}s each"
 run_status=0
-bash "$src/scripts/run-fuzzers.sh" "$dir/bin" "$per" || run_status=$?
+FUZZ_SEED=${FUZZ_SEED:-1} bash "$src/scripts/run-fuzzers.sh" "$dir/bin" "$per" || run_status=$?
 if [ "$build_status" -ne 0 ]; then
   echo "fuzz_smoke: FAILED: some fuzz targets did not build (see above)" >&2
   exit 1

@@ -120,7 +120,8 @@ void b85decode_append(std::string_view text, std::vector<std::uint8_t>& out) {
     const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(v >> 24),
                                    static_cast<std::uint8_t>(v >> 16),
                                    static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-    std::memcpy(dst, bytes, tail_bytes);
+    // A lone leftover character adds no bytes; the output may then be empty (dst null).
+    if (tail_bytes) std::memcpy(dst, bytes, tail_bytes);
   }
 }
 

@@ -21,6 +21,11 @@ if [ ${#fuzzers[@]} -eq 0 ]; then
   exit 1
 fi
 
+# FUZZ_SEED fixes libFuzzer's seed (fuzz_smoke sets it so CI explores the same inputs every
+# run; `make fuzz` leaves it unset for fresh ones).
+seed_args=()
+[ -n "${FUZZ_SEED:-}" ] && seed_args=(-seed="$FUZZ_SEED")
+
 failed=()
 for f in "${fuzzers[@]}"; do
   name=$(basename "$f")
@@ -30,7 +35,8 @@ for f in "${fuzzers[@]}"; do
   [ -d "$root/fuzz/corpus/$name" ] && dirs+=("$root/fuzz/corpus/$name")
   log="$corpus_root/$name.log"
   echo "== $name: ${seconds}s, corpus $corpus"
-  if "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if "$f" "${seed_args[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 \
     -artifact_prefix="$corpus_root/$name-" "${dirs[@]}" >"$log" 2>&1; then
     grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "$log" | tail -2 || true
   else
