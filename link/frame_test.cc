@@ -121,4 +121,22 @@ TEST(FrameDecoder, RandomCorruptionNeverForgesFrames) {
   }
 }
 
+// Noise that passes the 8-bit header check with a huge length makes the decoder wait for bytes
+// that never come; after a timeout the caller abandons it and the real frame behind it appears.
+TEST(FrameDecoder, AbandoningAFalseHeaderUncoversTheFrameBehindIt) {
+  std::vector<std::uint8_t> stream = {0xA5, 0x77, 0x81, 0x60, 0xEA, 0x00};
+  stream[5] = crc16(std::span(stream).subspan(1, 4)) & 0xFF;
+  append_frame(stream, 9, 0x85, bytes("answer"), {});
+  FrameDecoder d;
+  d.feed(stream);
+  Frame f;
+  EXPECT_EQ(d.next(f), Status::kNeedMore);  // waiting for 60000 bytes
+  d.abandon_partial_frame();
+  ASSERT_EQ(d.next(f), Status::kFrame);
+  EXPECT_EQ(f.seq, 9);
+  EXPECT_EQ(std::string(f.payload.begin(), f.payload.end()), "answer");
+  d.abandon_partial_frame();  // nothing buffered: harmless
+  EXPECT_EQ(d.next(f), Status::kNeedMore);
+}
+
 }  // namespace

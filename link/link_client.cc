@@ -233,6 +233,7 @@ Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head
       }
     } catch (const transport::TransportTimeout& e) {
       ++counters_.timeouts;
+      decoder_.abandon_partial_frame();
       last_problem = fmt::format("no answer within {} ms", timeout.count());
     } catch (const DeviceError&) {
       throw;
@@ -409,6 +410,7 @@ void LinkClient::transact_all(std::uint8_t type, const std::vector<Request>& req
         }
       } catch (const transport::TransportTimeout&) {
         ++counters_.timeouts;
+        decoder_.abandon_partial_frame();
       } catch (const DeviceError&) {
         throw;
       } catch (const Error& e) {
@@ -581,6 +583,7 @@ bool LinkClient::try_pipelined(std::span<const std::span<const std::uint8_t>> in
     }
   } catch (const transport::TransportTimeout&) {
     ++counters_.timeouts;
+    decoder_.abandon_partial_frame();
     return false;
   } catch (const DeviceError&) {
     throw;

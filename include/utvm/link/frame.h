@@ -43,6 +43,15 @@ class FrameDecoder {
 
   std::size_t buffered() const { return end_ - begin_; }
   void clear() { begin_ = end_ = 0; }
+  // After a timeout: gives up on the frame start the decoder is waiting to complete. A damaged
+  // byte can make noise pass the 8-bit header check with a length of up to 64 KiB, and waiting
+  // for those bytes would swallow every retry's answer; the hunt resumes after that SYNC.
+  void abandon_partial_frame() {
+    if (begin_ < end_) {
+      ++begin_;
+      ++skipped_;
+    }
+  }
   // Bytes skipped while hunting for a frame start (garbage, damaged headers).
   std::uint64_t skipped_bytes() const { return skipped_; }
 
