@@ -45,6 +45,7 @@ struct RunArgs {
   unsigned repeat = 1, number = 1;
   bool json = false;
   double timeout_sec = 10.0;
+  double run_timeout_sec = 120.0;
   std::vector<std::string> options;
   bool list_options = false;
 };
@@ -155,7 +156,8 @@ void do_run(RunArgs& a) {
                             a.device));
   if (a.repeat == 0 || a.number == 0)
     throw Error(ExitCode::kUsage, "--repeat and --number must be at least 1");
-  if (a.timeout_sec <= 0) throw Error(ExitCode::kUsage, "--timeout must be positive");
+  if (!(a.timeout_sec > 0)) throw Error(ExitCode::kUsage, "--timeout must be positive");
+  if (!(a.run_timeout_sec > 0)) throw Error(ExitCode::kUsage, "--run-timeout must be positive");
   if (!(a.rtol >= 0.0) || !(a.atol >= 0.0))
     throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
@@ -192,6 +194,7 @@ void do_run(RunArgs& a) {
   ProjectApiStream stream(server.client());
   utvm::link::LinkConfig link_config;
   link_config.reply_timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_sec * 1000));
+  link_config.run_timeout = std::chrono::milliseconds(static_cast<long>(a.run_timeout_sec * 1000));
   utvm::link::LinkClient link(stream, link_config);
 
   const utvm::link::DeviceInfo device = link.hello();
@@ -332,6 +335,10 @@ void register_run_command(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print the outputs and run times as JSON (nothing else)");
   cmd->add_option("--timeout", a->timeout_sec,
                   "Seconds to wait for each device reply before retrying")
+      ->capture_default_str();
+  cmd->add_option("--run-timeout", a->run_timeout_sec,
+                  "Seconds to wait for the answer to RUN (all --number runs of one measurement) "
+                  "before retrying; a hung model fails after 5 tries")
       ->capture_default_str();
   cmd->add_option("--project-option", a->options,
                   "open_transport options as OPTION=VALUE (see --list-options)")

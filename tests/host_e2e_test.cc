@@ -345,6 +345,33 @@ TEST_F(HostBadInput, DeviceResetMidRunIsDetected) {
   fs::remove_all(copy);
 }
 
+// The model hangs on the device: the device answers HELLO, TENSOR_INFO and SET_INPUT (the first
+// 65 bytes of requests), then swallows RUN forever. --run-timeout bounds the wait (the default
+// would retry 120 s RUNs five times), and the error names RUN.
+TEST_F(HostBadInput, HungRunEndsAtTheRunTimeout) {
+  const fs::path copy = work_ / "hung";
+  fs::copy(project_, copy, fs::copy_options::recursive);
+  const fs::path device = copy / "build" / "utvm-device";
+  fs::rename(device, copy / "build" / "utvm-device.real");
+  {
+    std::ofstream s(device);
+    s << "#!/bin/sh\nd=$(dirname \"$0\")\n"
+         "dd bs=1 count=65 2>/dev/null | \"$d/utvm-device.real\"\n"
+         "exec cat 3>&1 >/dev/null\n";  // fd 3 keeps the link's output end open
+  }
+  fs::permissions(device, fs::perms::owner_all);
+  auto r = run_command(
+      fmt::format("{} run {} --fill-mode ones --timeout 2 --run-timeout 0.3", utvm(), q(copy)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
+  EXPECT_NE(r.output.find("RUN failed after 5 attempts: no answer within 300 ms"),
+            std::string::npos)
+      << r.output;
+  r = run_command(fmt::format("{} run {} --run-timeout 0", utvm(), q(copy)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kUsage)) << r.output;
+  EXPECT_NE(r.output.find("--run-timeout"), std::string::npos) << r.output;
+  fs::remove_all(copy);
+}
+
 // A device that never answers ends in a timeout error, not a hang.
 TEST_F(HostBadInput, SilentDeviceTimesOut) {
   const fs::path copy = work_ / "silent";
