@@ -210,6 +210,18 @@ class HostBadInput : public ::testing::Test {
     return a;
   }
 
+  // A copy of the project whose device program is replaced by a shell script; the real program
+  // stays beside it as build/utvm-device.real (the script finds it through "$d").
+  static fs::path with_device_script(const std::string& name, const std::string& body) {
+    const fs::path copy = work_ / name;
+    fs::copy(project_, copy, fs::copy_options::recursive);
+    const fs::path device = copy / "build" / "utvm-device";
+    fs::rename(device, copy / "build" / "utvm-device.real");
+    std::ofstream(device) << "#!/bin/sh\nd=$(dirname \"$0\")\n" << body;
+    fs::permissions(device, fs::perms::owner_all);
+    return copy;
+  }
+
   static inline fs::path work_, project_;
 };
 
@@ -304,15 +316,7 @@ TEST_F(HostBadInput, ExpectedOutputsMatchOrExit9) {
 
 // The device program dies after a few bytes: a transport error (exit 8) that says so, no hang.
 TEST_F(HostBadInput, DeviceExitsMidRun) {
-  const fs::path copy = work_ / "dying";
-  fs::copy(project_, copy, fs::copy_options::recursive);
-  const fs::path device = copy / "build" / "utvm-device";
-  fs::remove(device);
-  {
-    std::ofstream s(device);
-    s << "#!/bin/sh\nhead -c 8 >/dev/null\nexit 3\n";
-  }
-  fs::permissions(device, fs::perms::owner_all);
+  const fs::path copy = with_device_script("dying", "head -c 8 >/dev/null\nexit 3\n");
   auto r = run_command(fmt::format("{} run {} --timeout 2", utvm(), q(copy)));
   EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
   fs::remove_all(copy);
@@ -325,17 +329,10 @@ TEST_F(HostBadInput, DeviceExitsMidRun) {
 // utvm printed them and exited 0): run must fail with exit 8 and say the device reset. dd moves
 // one byte at a time, so the first device sees each request at once.
 TEST_F(HostBadInput, DeviceResetMidRunIsDetected) {
-  const fs::path copy = work_ / "rebooting";
-  fs::copy(project_, copy, fs::copy_options::recursive);
-  const fs::path device = copy / "build" / "utvm-device";
-  fs::rename(device, copy / "build" / "utvm-device.real");
-  {
-    std::ofstream s(device);
-    s << "#!/bin/sh\nd=$(dirname \"$0\")\n"
-         "dd bs=1 count=85 2>/dev/null | \"$d/utvm-device.real\"\n"
-         "exec \"$d/utvm-device.real\"\n";
-  }
-  fs::permissions(device, fs::perms::owner_all);
+  const fs::path copy =
+      with_device_script("rebooting",
+                         "dd bs=1 count=85 2>/dev/null | \"$d/utvm-device.real\"\n"
+                         "exec \"$d/utvm-device.real\"\n");
   const fs::path out = work_ / "rebooting-out.npz";
   auto r = run_command(
       fmt::format("{} run {} --fill-mode ones --timeout 0.5 -o {}", utvm(), q(copy), q(out)));
@@ -349,17 +346,11 @@ TEST_F(HostBadInput, DeviceResetMidRunIsDetected) {
 // 65 bytes of requests), then swallows RUN forever. --run-timeout bounds the wait (the default
 // would retry 120 s RUNs five times), and the error names RUN.
 TEST_F(HostBadInput, HungRunEndsAtTheRunTimeout) {
-  const fs::path copy = work_ / "hung";
-  fs::copy(project_, copy, fs::copy_options::recursive);
-  const fs::path device = copy / "build" / "utvm-device";
-  fs::rename(device, copy / "build" / "utvm-device.real");
-  {
-    std::ofstream s(device);
-    s << "#!/bin/sh\nd=$(dirname \"$0\")\n"
-         "dd bs=1 count=65 2>/dev/null | \"$d/utvm-device.real\"\n"
-         "exec cat 3>&1 >/dev/null\n";  // fd 3 keeps the link's output end open
-  }
-  fs::permissions(device, fs::perms::owner_all);
+  // fd 3 keeps the link's output end open while cat swallows RUN
+  const fs::path copy =
+      with_device_script("hung",
+                         "dd bs=1 count=65 2>/dev/null | \"$d/utvm-device.real\"\n"
+                         "exec cat 3>&1 >/dev/null\n");
   auto r = run_command(
       fmt::format("{} run {} --fill-mode ones --timeout 2 --run-timeout 0.3", utvm(), q(copy)));
   EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
@@ -374,15 +365,7 @@ TEST_F(HostBadInput, HungRunEndsAtTheRunTimeout) {
 
 // A device that never answers ends in a timeout error, not a hang.
 TEST_F(HostBadInput, SilentDeviceTimesOut) {
-  const fs::path copy = work_ / "silent";
-  fs::copy(project_, copy, fs::copy_options::recursive);
-  const fs::path device = copy / "build" / "utvm-device";
-  fs::remove(device);
-  {
-    std::ofstream s(device);
-    s << "#!/bin/sh\nexec cat >/dev/null\n";
-  }
-  fs::permissions(device, fs::perms::owner_all);
+  const fs::path copy = with_device_script("silent", "exec cat >/dev/null\n");
   auto r = run_command(fmt::format("{} run {} --timeout 0.2", utvm(), q(copy)));
   EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kTransport)) << r.output;
   fs::remove_all(copy);
