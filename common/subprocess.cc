@@ -65,9 +65,9 @@ std::string resolve_program(const std::string& name, const std::string& path_env
   while (start <= path_env.size()) {
     std::size_t end = path_env.find(':', start);
     if (end == std::string::npos) end = path_env.size();
-    std::string dir = path_env.substr(start, end - start);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
+    // An empty PATH entry means the current directory.
+    std::string candidate = end == start ? std::string(".") : path_env.substr(start, end - start);
+    candidate.append("/").append(name);
     if (::access(candidate.c_str(), X_OK) == 0) {
       struct stat st;
       if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return candidate;

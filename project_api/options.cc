@@ -305,7 +305,7 @@ std::string format_option_help(const MethodOption& mo) {
   if (lines.empty()) lines.push_back("");  // Python would fail on an empty choices text
   std::string out = optname + "=" + lines[0];
   for (std::size_t i = 1; i < lines.size(); ++i)
-    out += "\n" + std::string(optname.size() + 1, ' ') + lines[i];
+    out.append("\n").append(optname.size() + 1, ' ').append(lines[i]);
   std::string help = opt.help;
   if (!help.empty()) help[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(help[0])));
   out += "\n  " + help;

@@ -69,6 +69,73 @@ std::optional<std::uint64_t> uint_option(const json& options, const char* name) 
       fmt::format("option {}: want a non-negative integer, got {}", name, it->dump()));
 }
 
+api::ServerInfo server_info_for(std::string platform, const fs::path& dir) {
+  api::ServerInfo info;
+  info.platform_name = std::move(platform);
+  const fs::path model_tar = dir / "model.tar";
+  info.is_template = !fs::is_regular_file(model_tar);
+  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
+  return info;
+}
+
+api::ProjectOption project_type_option(std::string help) {
+  auto option =
+      make_option("project_type", "str", "host_driven", {}, {"generate_project"}, std::move(help));
+  option.choices = std::vector<std::string>{"host_driven"};
+  return option;
+}
+
+void check_project_type(const json& options) {
+  if (auto type = str_option(options, "project_type"); type && *type != "host_driven") {
+    throw api::ServerError(fmt::format(
+        "option project_type: '{}' is not supported by utvm (choices: host_driven)", *type));
+  }
+}
+
+json read_boards_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error(ExitCode::kBadInput, fmt::format("cannot read board data {}", path.string()));
+  }
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
+  }
+  if (!doc.is_object() || !doc.contains("boards") || !doc["boards"].is_object()) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: expected {{\"boards\": {{name: {{...}}}}}}", path.string()));
+  }
+  return std::move(doc["boards"]);
+}
+
+void BoardFieldReader::bad(const std::string& key, const std::string& want) const {
+  throw Error(ExitCode::kBadInput,
+              fmt::format("{}: board '{}': '{}' must be {}", file.string(), board, key, want));
+}
+
+const json& BoardFieldReader::at(const json& obj, const std::string& key) const {
+  auto it = obj.find(key);
+  if (it == obj.end()) bad(key, "present");
+  return *it;
+}
+
+std::string BoardFieldReader::str(const json& obj, const std::string& key, bool required) const {
+  auto it = obj.find(key);
+  if (it == obj.end() && !required) return {};
+  const json& v = at(obj, key);
+  if (!v.is_string()) bad(key, "a string");
+  return v.get<std::string>();
+}
+
+void unknown_board(const std::string& name, std::string_view platform,
+                   const std::vector<std::string>& known) {
+  throw Error(ExitCode::kOption, fmt::format("unknown board '{}' ({} boards: {})", name, platform,
+                                             fmt::join(known, ", ")));
+}
+
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);
@@ -131,8 +198,7 @@ std::optional<fs::path> find_on_path(const std::string& program) {
   if (!path) return std::nullopt;
   std::istringstream in(path);
   for (std::string dir; std::getline(in, dir, ':');) {
-    if (dir.empty()) dir = ".";
-    fs::path p = fs::path(dir) / program;
+    fs::path p = (dir.empty() ? fs::path(".") : fs::path(dir)) / program;
     if (::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p)) return p;
   }
   return std::nullopt;
