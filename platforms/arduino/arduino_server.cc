@@ -255,26 +255,11 @@ std::optional<pid_t> ArduinoHandler::simulator_pid() const {
 }
 
 api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_version*/) {
-  api::ServerInfo info;
-  info.platform_name = "arduino";
-  const fs::path model_tar = dir_ / "model.tar";
-  info.is_template = !fs::is_regular_file(model_tar);
-  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
-  auto board = make_option("board", "str", nullptr, {"generate_project"},
-                           {"build", "flash", "open_transport"},
-                           "Name of the Arduino board (see `utvm boards arduino`).");
-  try {
-    std::vector<std::string> names;
-    for (const auto& [name, b] : load_boards(dir_ / "boards.json"))
-      names.push_back(name);
-    board.choices = names;
-  } catch (const Error&) {
-    // A broken boards.json is reported by generate_project; the query still answers.
-  }
-  auto project_type =
-      make_option("project_type", "str", "host_driven", {}, {"generate_project"},
-                  "Type of project to generate: host_driven (the board serves utvm's link).");
-  project_type.choices = std::vector<std::string>{"host_driven"};
+  api::ServerInfo info = server_info_for("arduino", dir_);
+  auto board =
+      board_option("Name of the Arduino board (see `utvm boards arduino`).", dir_, load_boards);
+  auto project_type = project_type_option(
+      "Type of project to generate: host_driven (the board serves utvm's link).");
   info.project_options = {
       board,
       project_type,
@@ -306,19 +291,8 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
 void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
                                       const fs::path& /*standalone_crt_dir*/,
                                       const fs::path& project_dir, const json& options) {
-  auto board_name = str_option(options, "board");
-  if (!board_name) throw api::ServerError("generate_project: option board is required");
-  const Board board = [&] {
-    try {
-      return find_board(dir_ / "boards.json", *board_name);
-    } catch (const Error& e) {
-      throw api::ServerError(e.what());
-    }
-  }();
-  if (auto type = str_option(options, "project_type"); type && *type != "host_driven") {
-    throw api::ServerError(fmt::format(
-        "option project_type: '{}' is not supported by utvm (choices: host_driven)", *type));
-  }
+  const Board board = generate_board(options, dir_, find_board);
+  check_project_type(options);
   const std::string cli = str_option(options, "arduino_cli_cmd").value_or("");
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t baud = uint_option(options, "baud").value_or(board.baud);

@@ -1,12 +1,10 @@
 #include "board.h"
 
 #include <algorithm>
-#include <fstream>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "utvm/common/error.h"
+#include "common/server_util.h"
 #include "utvm/transport/serial.h"
 
 namespace utvm::platforms::arduino {
@@ -14,23 +12,8 @@ namespace {
 
 using json = nlohmann::json;
 
-struct Reader {
-  const std::filesystem::path& file;
-  const std::string& board;
-
-  [[noreturn]] void bad(const std::string& key, const std::string& want) const {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: board '{}': '{}' must be {}", file.string(), board, key, want));
-  }
-  std::string str(const json& obj, const std::string& key, bool required = true) const {
-    auto it = obj.find(key);
-    if (it == obj.end()) {
-      if (required) bad(key, "present");
-      return {};
-    }
-    if (!it->is_string()) bad(key, "a string");
-    return it->get<std::string>();
-  }
+// boards.json's fields; arduino's numbers are positive JSON integers.
+struct Reader : BoardFieldReader {
   std::uint64_t number(const json& obj, const std::string& key) const {
     auto it = obj.find(key);
     if (it == obj.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() == 0)
@@ -42,24 +25,10 @@ struct Reader {
 }  // namespace
 
 std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ExitCode::kBadInput, fmt::format("cannot read board data {}", path.string()));
-  }
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
-  }
-  if (!doc.is_object() || !doc.contains("boards") || !doc["boards"].is_object()) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: expected {{\"boards\": {{name: {{...}}}}}}", path.string()));
-  }
+  const json table = read_boards_json(path);
   std::map<std::string, Board> boards;
-  for (const auto& [name, j] : doc["boards"].items()) {
-    Reader r{path, name};
+  for (const auto& [name, j] : table.items()) {
+    Reader r{{path, name}};
     if (!j.is_object()) r.bad(name, "an object");
     Board b;
     b.name = name;
@@ -102,11 +71,7 @@ Board find_board(const std::filesystem::path& path, const std::string& name) {
   auto boards = load_boards(path);
   auto it = boards.find(name);
   if (it != boards.end()) return it->second;
-  std::string known;
-  for (const auto& [n, b] : boards)
-    known += (known.empty() ? "" : ", ") + n;
-  throw Error(ExitCode::kOption,
-              fmt::format("unknown board '{}' (arduino boards: {})", name, known));
+  unknown_board(name, "arduino", board_names(boards));
 }
 
 }  // namespace utvm::platforms::arduino

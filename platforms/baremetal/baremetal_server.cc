@@ -44,22 +44,8 @@ BaremetalHandler::~BaremetalHandler() {
 }
 
 api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_version*/) {
-  api::ServerInfo info;
-  info.platform_name = "baremetal";
-  const fs::path model_tar = dir_ / "model.tar";
-  info.is_template = !fs::is_regular_file(model_tar);
-  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
-  auto board = make_option("board", "str", nullptr, {"generate_project"},
-                           {"build", "flash", "open_transport"},
-                           "Name of the board (see `utvm boards baremetal`).");
-  try {
-    std::vector<std::string> names;
-    for (const auto& [name, b] : load_boards(dir_ / "boards.json"))
-      names.push_back(name);
-    board.choices = names;
-  } catch (const Error&) {
-    // A broken boards.json is reported by generate_project; the query still answers.
-  }
+  api::ServerInfo info = server_info_for("baremetal", dir_);
+  auto board = board_option("Name of the board (see `utvm boards baremetal`).", dir_, load_boards);
   info.project_options = {
       board,
       make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
@@ -84,15 +70,7 @@ api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_ver
 void BaremetalHandler::generate_project(const fs::path& model_library_format_path,
                                         const fs::path& /*standalone_crt_dir*/,
                                         const fs::path& project_dir, const json& options) {
-  auto board_name = str_option(options, "board");
-  if (!board_name) throw api::ServerError("generate_project: option board is required");
-  const Board board = [&] {
-    try {
-      return find_board(dir_ / "boards.json", *board_name);
-    } catch (const Error& e) {
-      throw api::ServerError(e.what());
-    }
-  }();
+  const Board board = generate_board(options, dir_, find_board);
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t stack = uint_option(options, "stack_size_bytes").value_or(kDefaultStackBytes);
   const std::string cflags = str_option(options, "cflags").value_or("");

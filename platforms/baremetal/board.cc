@@ -1,38 +1,18 @@
 #include "board.h"
 
-#include <fstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "utvm/common/error.h"
+#include "common/server_util.h"
 
 namespace utvm::platforms::baremetal {
 namespace {
 
 using json = nlohmann::json;
 
-struct Reader {
-  const std::filesystem::path& file;
-  const std::string& board;
+// boards.json's fields of the board `j`; baremetal's numbers may be "0x..." strings.
+struct Reader : BoardFieldReader {
   const json& j;
 
-  [[noreturn]] void bad(const std::string& key, const std::string& want) const {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: board '{}': '{}' must be {}", file.string(), board, key, want));
-  }
-  const json& at(const json& obj, const std::string& key) const {
-    auto it = obj.find(key);
-    if (it == obj.end()) bad(key, "present");
-    return *it;
-  }
-  std::string str(const json& obj, const std::string& key, bool required = true) const {
-    auto it = obj.find(key);
-    if (it == obj.end() && !required) return {};
-    const json& v = at(obj, key);
-    if (!v.is_string()) bad(key, "a string");
-    return v.get<std::string>();
-  }
   // A number, or a string holding a decimal or 0x-prefixed hex number.
   std::uint64_t number(const json& obj, const std::string& key) const {
     const json& v = at(obj, key);
@@ -58,24 +38,10 @@ struct Reader {
 }  // namespace
 
 std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ExitCode::kBadInput, fmt::format("cannot read board data {}", path.string()));
-  }
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
-  }
-  if (!doc.is_object() || !doc.contains("boards") || !doc["boards"].is_object()) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: expected {{\"boards\": {{name: {{...}}}}}}", path.string()));
-  }
+  const json table = read_boards_json(path);
   std::map<std::string, Board> boards;
-  for (const auto& [name, j] : doc["boards"].items()) {
-    Reader r{path, name, j};
+  for (const auto& [name, j] : table.items()) {
+    Reader r{{path, name}, j};
     if (!j.is_object()) r.bad(name, "an object");
     Board b;
     b.name = name;
@@ -109,11 +75,7 @@ Board find_board(const std::filesystem::path& path, const std::string& name) {
   auto boards = load_boards(path);
   auto it = boards.find(name);
   if (it != boards.end()) return it->second;
-  std::string known;
-  for (const auto& [n, b] : boards)
-    known += (known.empty() ? "" : ", ") + n;
-  throw Error(ExitCode::kOption,
-              fmt::format("unknown board '{}' (baremetal boards: {})", name, known));
+  unknown_board(name, "baremetal", board_names(boards));
 }
 
 }  // namespace utvm::platforms::baremetal

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,9 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "utvm/common/error.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
 #include "utvm/platforms/platforms.h"
+#include "utvm/project_api/errors.h"
 #include "utvm/project_api/messages.h"
 #include "utvm/transport/byte_stream.h"
 
@@ -38,6 +41,78 @@ std::optional<std::string> str_option(const nlohmann::json& options, const char*
 bool bool_option(const nlohmann::json& options, const char* name);
 // A non-negative integer, or a string of at most 18 decimal digits.
 std::optional<std::uint64_t> uint_option(const nlohmann::json& options, const char* name);
+
+// server_info_query's answer for `platform` served from `dir` without its options: a template
+// unless `dir` holds model.tar, then a project whose model_library_format_path is that file's
+// absolute path.
+project_api::ServerInfo server_info_for(std::string platform, const std::filesystem::path& dir);
+
+// The names in a board table (a platform's load_boards), in order.
+template <class Board>
+std::vector<std::string> board_names(const std::map<std::string, Board>& boards) {
+  std::vector<std::string> names;
+  for (const auto& [name, board] : boards)
+    names.push_back(name);
+  return names;
+}
+
+// The `board` option (required by generate_project, used by build, flash and open_transport)
+// whose choices are the boards `load_boards(dir / "boards.json")` reads. A broken boards.json
+// (utvm::Error) leaves the choices unset: generate_project reports it, the query still answers.
+template <class LoadBoards>
+project_api::ProjectOption board_option(std::string help, const std::filesystem::path& dir,
+                                        LoadBoards load_boards) {
+  auto board = make_option("board", "str", nullptr, {"generate_project"},
+                           {"build", "flash", "open_transport"}, std::move(help));
+  try {
+    board.choices = board_names(load_boards(dir / "boards.json"));
+  } catch (const Error&) {
+  }
+  return board;
+}
+
+// generate_project's board: the required `board` option looked up with
+// `find_board(dir / "boards.json", name)`, whose utvm::Error (unknown board, broken file) becomes
+// a project_api::ServerError with the same text.
+template <class FindBoard>
+auto generate_board(const nlohmann::json& options, const std::filesystem::path& dir,
+                    FindBoard find_board) {
+  auto name = str_option(options, "board");
+  if (!name) throw project_api::ServerError("generate_project: option board is required");
+  try {
+    return find_board(dir / "boards.json", *name);
+  } catch (const Error& e) {
+    throw project_api::ServerError(e.what());
+  }
+}
+
+// The `project_type` option (generate_project): host_driven, the only kind utvm generates.
+project_api::ProjectOption project_type_option(std::string help);
+// Throws project_api::ServerError when the `project_type` option is set to anything but
+// host_driven.
+void check_project_type(const nlohmann::json& options);
+
+// The {name: {...}} object of a platform's boards.json ({"boards": {name: {...}}}); throws
+// utvm::Error(kBadInput) naming the file when it cannot be read, is not JSON or is not so shaped.
+nlohmann::json read_boards_json(const std::filesystem::path& path);
+
+// Reads one board's fields of boards.json strictly: a missing or mistyped field is
+// utvm::Error(kBadInput) "<file>: board '<board>': '<key>' must be <want>".
+struct BoardFieldReader {
+  const std::filesystem::path& file;
+  const std::string& board;
+
+  [[noreturn]] void bad(const std::string& key, const std::string& want) const;
+  // obj[key]; missing is bad(key, "present").
+  const nlohmann::json& at(const nlohmann::json& obj, const std::string& key) const;
+  // The string obj[key]; empty when missing and not `required`.
+  std::string str(const nlohmann::json& obj, const std::string& key, bool required = true) const;
+};
+
+// The error find_board gives for a board a boards.json does not have: utvm::Error(kOption)
+// "unknown board '<name>' (<platform> boards: <known, comma separated>)".
+[[noreturn]] void unknown_board(const std::string& name, std::string_view platform,
+                                const std::vector<std::string>& known);
 
 // Writes `text` to `path`, creating parent directories; throws utvm::Error on failure.
 void write_file(const std::filesystem::path& path, const std::string& text);

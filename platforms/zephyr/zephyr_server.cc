@@ -150,26 +150,11 @@ ZephyrHandler::~ZephyrHandler() {
 }
 
 api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_version*/) {
-  api::ServerInfo info;
-  info.platform_name = "zephyr";
-  const fs::path model_tar = dir_ / "model.tar";
-  info.is_template = !fs::is_regular_file(model_tar);
-  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
-  auto board = make_option("board", "str", nullptr, {"generate_project"},
-                           {"build", "flash", "open_transport"},
-                           "Name of the Zephyr board to build for (see `utvm boards zephyr`).");
-  try {
-    std::vector<std::string> names;
-    for (const auto& [name, b] : load_boards(dir_ / "boards.json"))
-      names.push_back(name);
-    board.choices = names;
-  } catch (const Error&) {
-    // A broken boards.json is reported by generate_project; the query still answers.
-  }
-  auto project_type =
-      make_option("project_type", "str", "host_driven", {}, {"generate_project"},
-                  "Type of project to generate: host_driven (the device serves utvm's link).");
-  project_type.choices = std::vector<std::string>{"host_driven"};
+  api::ServerInfo info = server_info_for("zephyr", dir_);
+  auto board = board_option("Name of the Zephyr board to build for (see `utvm boards zephyr`).",
+                            dir_, load_boards);
+  auto project_type = project_type_option(
+      "Type of project to generate: host_driven (the device serves utvm's link).");
   const char* env_base = std::getenv("ZEPHYR_BASE");
   const bool have_env_base = env_base && *env_base;
   auto zephyr_base =
@@ -209,19 +194,8 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
 void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
                                      const fs::path& /*standalone_crt_dir*/,
                                      const fs::path& project_dir, const json& options) {
-  auto board_name = str_option(options, "board");
-  if (!board_name) throw api::ServerError("generate_project: option board is required");
-  const Board board = [&] {
-    try {
-      return find_board(dir_ / "boards.json", *board_name);
-    } catch (const Error& e) {
-      throw api::ServerError(e.what());
-    }
-  }();
-  if (auto type = str_option(options, "project_type"); type && *type != "host_driven") {
-    throw api::ServerError(fmt::format(
-        "option project_type: '{}' is not supported by utvm (choices: host_driven)", *type));
-  }
+  const Board board = generate_board(options, dir_, find_board);
+  check_project_type(options);
   const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
   const std::string west = str_option(options, "west_cmd").value_or("");
   const auto stack_option = uint_option(options, "config_main_stack_size");
