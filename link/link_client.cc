@@ -162,6 +162,27 @@ LinkClient::LinkClient(transport::ByteStream& stream, LinkConfig config)
   }
 }
 
+void LinkClient::timed_out() {
+  ++counters_.timeouts;
+  decoder_.abandon_partial_frame();
+  flush_pending_ = true;
+}
+
+void LinkClient::send(Clock::time_point deadline) {
+  if (flush_pending_) {
+    // Before HELLO has told the receive buffer's size: enough for the MCU ports (64-256 bytes).
+    constexpr std::size_t kUnknownBuffer = 256;
+    const std::size_t n =
+        (have_info_ ? info_.max_payload : kUnknownBuffer) + UTVM_LINK_TRAILER_BYTES;
+    const std::vector<std::uint8_t> filler(n, 0);
+    static_assert(UTVM_LINK_SYNC != 0);
+    stream_.write(filler, deadline);
+    ++counters_.flushes;
+    flush_pending_ = false;
+  }
+  stream_.write(tx_, deadline);
+}
+
 Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head,
                            std::span<const std::uint8_t> body, std::chrono::milliseconds timeout) {
   const std::uint8_t seq = next_seq_++;
@@ -173,7 +194,7 @@ Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head
     if (attempt > 1) ++counters_.retransmits;
     const auto deadline = Clock::now() + timeout;
     try {
-      stream_.write(tx_, deadline);
+      send(deadline);
       for (bool retry = false; !retry;) {
         Frame f;
         switch (decoder_.next(f)) {
@@ -232,8 +253,7 @@ Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head
         }
       }
     } catch (const transport::TransportTimeout& e) {
-      ++counters_.timeouts;
-      decoder_.abandon_partial_frame();
+      timed_out();
       last_problem = fmt::format("no answer within {} ms", timeout.count());
     } catch (const DeviceError&) {
       throw;
@@ -384,7 +404,7 @@ void LinkClient::transact_all(std::uint8_t type, const std::vector<Request>& req
       std::size_t done = 0;
       const auto deadline = Clock::now() + config_.reply_timeout * static_cast<int>(n);
       try {
-        stream_.write(tx_, deadline);
+        send(deadline);
         while (done < n) {
           Frame f;
           const auto status = decoder_.next(f);
@@ -409,8 +429,7 @@ void LinkClient::transact_all(std::uint8_t type, const std::vector<Request>& req
           ++done;
         }
       } catch (const transport::TransportTimeout&) {
-        ++counters_.timeouts;
-        decoder_.abandon_partial_frame();
+        timed_out();
       } catch (const DeviceError&) {
         throw;
       } catch (const Error& e) {
@@ -548,7 +567,7 @@ bool LinkClient::try_pipelined(std::span<const std::span<const std::uint8_t>> in
 
   const auto deadline = Clock::now() + config_.reply_timeout + config_.run_timeout;
   try {
-    stream_.write(tx_, deadline);
+    send(deadline);
     for (const Pending& want : pending) {
       for (;;) {
         Frame f;
@@ -582,8 +601,7 @@ bool LinkClient::try_pipelined(std::span<const std::span<const std::uint8_t>> in
       }
     }
   } catch (const transport::TransportTimeout&) {
-    ++counters_.timeouts;
-    decoder_.abandon_partial_frame();
+    timed_out();
     return false;
   } catch (const DeviceError&) {
     throw;

@@ -56,11 +56,14 @@ class FlakyStream : public ByteStream {
  public:
   FlakyStream(ByteStream& inner, double p, unsigned seed) : inner_(inner), p_(p), rng_(seed) {}
   std::vector<std::uint8_t> noise_first;
+  std::vector<std::uint8_t> noise_to_device;  // goes out before the next write
   std::uint64_t flipped = 0;
 
   void write(std::span<const std::uint8_t> data,
              std::chrono::steady_clock::time_point deadline) override {
-    std::vector<std::uint8_t> copy(data.begin(), data.end());
+    std::vector<std::uint8_t> copy = std::move(noise_to_device);
+    noise_to_device.clear();
+    copy.insert(copy.end(), data.begin(), data.end());
     damage(copy);
     inner_.write(copy, deadline);
   }
@@ -301,6 +304,41 @@ TEST(LinkClient, FalseHeaderWithAHugeLengthCostsOneRetryNotTheSession) {
   LinkClient link(flaky, c);
   EXPECT_EQ(link.hello().model_name, "add_one");
   EXPECT_GE(link.counters().timeouts, 1u);
+}
+
+// The same forgery on the way to the device: it waits for the announced bytes, and every resend
+// of a small request would vanish into them. After a timeout the client first sends a run of
+// zeros as long as the device's receive buffer (256 bytes before HELLO has told it).
+TEST(LinkClient, DeviceStuckInAForgedFrameIsFlushedAfterATimeout) {
+  auto forged = [](std::uint16_t len) {
+    std::vector<std::uint8_t> h = {
+        0xA5, 0x55, 0x02, static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8), 0};
+    h[5] = utvm::link::crc16(std::span(h).subspan(1, 4)) & 0xFF;
+    return h;
+  };
+  LinkConfig c = fast_config();
+  c.reply_timeout = 100ms;
+  c.max_attempts = 3;  // three 13-byte HELLOs (or 18-byte GET_OUTPUTs) cannot fill the frame
+  {
+    Device dev = Device::test_device(64);
+    FlakyStream flaky(*dev.stream, 0.0, 1);
+    flaky.noise_to_device = forged(60);
+    LinkClient link(flaky, c);
+    EXPECT_EQ(link.hello().model_name, "add_one");
+    EXPECT_EQ(link.counters().flushes, 1u);
+  }
+  {
+    Device dev = Device::test_device(4096);
+    FlakyStream flaky(*dev.stream, 0.0, 1);
+    LinkClient link(flaky, c);
+    link.hello();
+    link.set_input(0, as_bytes(ramp(7)));
+    link.run(1);
+    flaky.noise_to_device = forged(4000);
+    auto y = as_floats(link.get_output(0));
+    EXPECT_EQ(y[3], ramp(7)[3] + 1.0f);
+    EXPECT_EQ(link.counters().flushes, 1u);
+  }
 }
 
 // Random bit flips in both directions: every request must still succeed, through retries.

@@ -33,7 +33,7 @@ fs::path build_posix_device(const codegen::testing::HostReference& ref, const fs
                                    (out_dir / "device.tmp").string(),
                                    glue.string()};
   for (const fs::path& dir : {ref.model_dir() / "codegen/host/src", source_dir / "device/src",
-                             source_dir / "device/ports/posix"}) {
+                              source_dir / "device/ports/posix"}) {
     for (const auto& e : fs::directory_iterator(dir)) {
       if (e.path().extension() == ".c") argv.push_back(e.path().string());
     }

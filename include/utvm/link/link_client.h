@@ -74,6 +74,7 @@ struct LinkCounters {
   std::uint64_t naks = 0;          // requests the device received damaged
   std::uint64_t timeouts = 0;      // attempts with no answer in time
   std::uint64_t stale_frames = 0;  // answers to earlier attempts, dropped
+  std::uint64_t flushes = 0;       // filler runs sent after a timeout (see send())
 };
 
 // An error the device reported in answer to a request.
@@ -139,6 +140,14 @@ class LinkClient {
   // Sends HELLO with this client's session token and parses the answer into `info` (without the
   // tensor tables); returns the token the device held before, when it reports one.
   std::optional<std::uint32_t> hello_frame(DeviceInfo& info);
+  // Writes tx_. After a timeout it first writes a run of zero bytes as long as the device's
+  // receive buffer: a device stuck filling a frame whose header was forged by line noise (it
+  // passes the 8-bit header check 1 time in 256) completes it, NAKs it and hunts for SYNC again,
+  // so the resent request is read whole. Zeros are never SYNC, so an idle device skips them.
+  void send(std::chrono::steady_clock::time_point deadline);
+  // What every attempt that ran out of time does: counts it, abandons a partial answer and
+  // arms the filler for the next send().
+  void timed_out();
   bool try_pipelined(std::span<const std::span<const std::uint8_t>> inputs,
                      std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs,
                      RunStats& stats);
@@ -150,6 +159,7 @@ class LinkClient {
   std::uint8_t next_seq_ = 0;
   std::uint32_t session_;  // non-zero, random per client (docs/link-protocol.md, Device resets)
   bool have_info_ = false;
+  bool flush_pending_ = false;
   DeviceInfo info_;
   LinkCounters counters_;
 };
