@@ -53,11 +53,7 @@ HostHandler::~HostHandler() {
 }
 
 api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*/) {
-  api::ServerInfo info;
-  info.platform_name = "host";
-  const fs::path model_tar = dir_ / "model.tar";
-  info.is_template = !fs::is_regular_file(model_tar);
-  info.model_library_format_path = info.is_template ? "" : fs::absolute(model_tar).string();
+  api::ServerInfo info = server_info_for("host", dir_);
   info.project_options = {
       make_option("verbose", "bool", false, {}, {"build"}, "Run the build with verbose output."),
       make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
