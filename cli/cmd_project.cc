@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "project_steps.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/project.h"
 #include "utvm/cli/sha256.h"
@@ -492,4 +493,20 @@ void register_micro_command(CLI::App& app) {
   add_create(micro, std::make_shared<Args>(), true);
   add_step(micro, std::make_shared<Args>(), true, api::method::kBuild);
   add_step(micro, std::make_shared<Args>(), true, api::method::kFlash);
+}
+
+void utvm::cli::create_project(const fs::path& dir, const fs::path& mlf,
+                               const std::string& platform) {
+  Args a;
+  a.project_dir = dir.string();
+  a.mlf = mlf.string();
+  a.platform = platform;
+  a.force = true;
+  do_create(a);
+}
+
+void utvm::cli::build_project(const fs::path& dir) {
+  Args a;
+  a.project_dir = dir.string();
+  do_step(a, api::method::kBuild);
 }

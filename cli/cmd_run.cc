@@ -5,26 +5,19 @@
 // write_transport/read_transport: hello (the device describes its inputs and outputs), set input,
 // run N times (timed on the device), get output; then close_transport.
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "device_session.h"
 #include "run_io.h"
 #include "utvm/cli/context.h"
-#include "utvm/cli/project.h"
-#include "utvm/cli/term.h"
 #include "utvm/common/error.h"
-#include "utvm/link/link_client.h"
 #include "utvm/npz/npz.h"
-#include "utvm/project_api/client.h"
-#include "utvm/project_api/errors.h"
 #include "utvm/project_api/options.h"
-#include "utvm/transport/byte_stream.h"
 
 namespace {
 
@@ -48,46 +41,6 @@ struct RunArgs {
   double run_timeout_sec = 120.0;
   std::vector<std::string> options;
   bool list_options = false;
-};
-
-// The link's byte stream, carried by the project server's read_transport/write_transport.
-class ProjectApiStream : public utvm::transport::ByteStream {
- public:
-  explicit ProjectApiStream(api::Client& client) : client_(client) {}
-
-  void write(std::span<const std::uint8_t> data,
-             std::chrono::steady_clock::time_point deadline) override {
-    client_.write_transport(data, seconds_left(deadline));
-  }
-
-  std::size_t read(std::span<std::uint8_t> buf,
-                   std::chrono::steady_clock::time_point deadline) override {
-    for (;;) {
-      const double left = seconds_left(deadline);
-      std::size_t got = 0;
-      scratch_.clear();  // read_transport_into appends
-      try {
-        got = client_.read_transport_into(buf.size(), left, scratch_);
-      } catch (const api::IoTimeoutError&) {
-        got = 0;
-      }
-      if (got > 0) {
-        std::memcpy(buf.data(), scratch_.data(), got);
-        return got;
-      }
-      if (std::chrono::steady_clock::now() >= deadline)
-        throw utvm::transport::TransportTimeout("timed out waiting for the device");
-    }
-  }
-
- private:
-  static double seconds_left(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now());
-    return left.count() > 0 ? left.count() : 0.0;
-  }
-
-  api::Client& client_;
-  std::vector<std::uint8_t> scratch_;
 };
 
 std::string shape_json_text(const std::vector<std::int64_t>& shape) {
@@ -162,81 +115,32 @@ void do_run(RunArgs& a) {
     throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
-  const auto project_file = utvm::cli::load_project_file(dir);
 
-  utvm::cli::LaunchedServer server(dir);
-  const api::ServerInfo info = server->server_info_query();
-  if (info.is_template)
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{} is a template, not a generated project (create one with `utvm "
-                            "create-project PROJECT_DIR MLF {}`)",
-                            dir.string(), info.platform_name));
+  utvm::cli::DeviceSession session(dir);
   if (a.list_options) {
-    std::fputs(api::format_options_help(api::method::kOpenTransport, info.project_options).c_str(),
+    std::fputs(api::format_options_help(api::method::kOpenTransport, session.info().project_options)
+                   .c_str(),
                stdout);
     return;
   }
-  const api::ValueMode mode = project_file ? project_file->value_mode : api::ValueMode::kTyped;
-  const nlohmann::json options = utvm::cli::merge_method_options(
-      api::method::kOpenTransport, info.project_options, project_file ? &*project_file : nullptr,
-      api::parse_option_tokens(a.options), mode);
+  const nlohmann::json options = session.open_options(a.options);
 
   // Read the inputs before touching the device, so a bad file fails fast.
-  std::vector<std::pair<std::string, utvm::npz::Array>> given;
-  if (!a.inputs.empty()) given = utvm::npz::read_npz(a.inputs);
+  utvm::cli::SessionRequest req =
+      utvm::cli::make_request(a.inputs, fill, a.seed, a.timeout_sec, a.run_timeout_sec);
+  req.repeat = a.repeat;
+  req.number = a.number;
   std::vector<std::pair<std::string, utvm::npz::Array>> expected;
   if (!a.expected.empty()) expected = utvm::npz::read_npz(a.expected);
 
   utvm::cli::StatusLine status(a.json ? utvm::cli::StatusLine::Mode::kSilent
                                       : utvm::cli::StatusLine::Mode::kAuto);
-  status.update(fmt::format("opening the link to {} ...", dir.string()));
-  server->open_transport(options);
-  ProjectApiStream stream(server.client());
-  utvm::link::LinkConfig link_config;
-  link_config.reply_timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_sec * 1000));
-  link_config.run_timeout = std::chrono::milliseconds(static_cast<long>(a.run_timeout_sec * 1000));
-  utvm::link::LinkClient link(stream, link_config);
-
-  const utvm::link::DeviceInfo device = link.hello();
-  std::vector<utvm::cli::TensorSpec> specs;
-  for (const auto& t : device.inputs)
-    specs.push_back({t.name, t.dtype, t.shape, t.nbytes});
-  const auto inputs = utvm::cli::prepare_inputs(specs, given, a.inputs, fill, a.seed);
-  status.update("sending inputs ...");
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const auto& data = inputs[i].data;
-    link.set_input(static_cast<std::uint16_t>(i),
-                   {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
-  }
-
-  status.update(fmt::format("running {} x {} ...", a.repeat, a.number));
-  std::vector<double> repeat_means;  // seconds, one per repeat (mean over `number` runs)
-  std::vector<std::uint64_t> all_ns;
-  for (unsigned r = 0; r < a.repeat; ++r) {
-    const auto stats = link.run(a.number);
-    repeat_means.push_back(stats.mean_ns() * 1e-9);
-    all_ns.insert(all_ns.end(), stats.run_ns.begin(), stats.run_ns.end());
-  }
-
-  status.update("fetching outputs ...");
-  std::vector<std::pair<std::string, utvm::npz::Array>> outputs;
-  for (std::size_t i = 0; i < device.outputs.size(); ++i) {
-    const auto& t = device.outputs[i];
-    utvm::npz::Array arr;
-    arr.dtype = t.dtype;
-    arr.shape = t.shape;
-    const auto bytes = link.get_output(static_cast<std::uint16_t>(i));
-    arr.data.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    outputs.emplace_back(fmt::format("output_{}", i), std::move(arr));
-  }
-  // A device that rebooted mid-session (brown-out, watchdog) would have run on lost inputs.
-  link.check_session();
-  try {
-    server->close_transport();
-  } catch (const Error&) {
-    // The outputs are already here; a device that will not close cleanly is not worth failing.
-  }
-  status.clear();
+  const utvm::cli::SessionResult result = session.run(options, req, status);
+  const auto& device = result.device;
+  const auto& specs = result.specs;
+  const auto& outputs = result.outputs;
+  const auto& repeat_means = result.repeat_means;
+  const auto& all_ns = result.run_ns;
 
   if (!a.outputs.empty()) utvm::npz::write_npz(a.outputs, outputs);
   std::vector<std::string> diffs;
@@ -333,13 +237,10 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--repeat", a->repeat, "How many measurements")->capture_default_str();
   cmd->add_option("--number", a->number, "Runs per measurement")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the outputs and run times as JSON (nothing else)");
-  cmd->add_option("--timeout", a->timeout_sec,
-                  "Seconds to wait for each device reply before retrying")
-      ->capture_default_str();
-  cmd->add_option("--run-timeout", a->run_timeout_sec,
-                  "Seconds to wait for the answer to RUN (all --number runs of one measurement) "
-                  "before retrying; a hung model fails after 5 tries")
-      ->capture_default_str();
+  utvm::cli::add_timeout_options(
+      *cmd, a->timeout_sec, a->run_timeout_sec,
+      "Seconds to wait for the answer to RUN (all --number runs of one measurement) before "
+      "retrying; a hung model fails after 5 tries");
   cmd->add_option("--project-option", a->options,
                   "open_transport options as OPTION=VALUE (see --list-options)")
       ->type_name("OPTION=VALUE");

@@ -19,3 +19,5 @@ void register_info_command(CLI::App& app);  // cli/cmd_info.cc (engineer "mlf")
 void register_run_command(CLI::App& app);   // cli/cmd_run.cc (the lead)
 // cli/cmd_devices.cc (engineer "zephyr")
 void register_devices_command(CLI::App& app);
+// cli/cmd_validate.cc: the device against a host build of the same model
+void register_validate_command(CLI::App& app);

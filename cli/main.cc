@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
       "  utvm build ./proj\n"
       "  utvm flash ./proj\n"
       "  utvm run ./proj --fill-mode random\n"
+      "  utvm validate ./proj   (the device against a host build of the same model)\n"
       "  utvm micro create-project ./proj model.tar template --template-dir DIR \\\n"
       "      --project-option board=qemu_x86\n"
       "Exit codes are listed in docs/cli.md; `utvm COMMAND --help` shows each command's options.");
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   register_completion_command(app);
   register_info_command(app);
   register_run_command(app);
+  register_validate_command(app);
   register_devices_command(app);
 
   try {

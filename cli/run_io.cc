@@ -373,4 +373,36 @@ std::vector<std::string> compare_outputs(
   return diffs;
 }
 
+OutputMetrics output_metrics(const npz::Array& got, const npz::Array& want) {
+  OutputMetrics m;
+  m.same_layout = got.dtype == want.dtype && got.shape == want.shape &&
+                  got.data.size() == want.data.size() && npz::dtype_size(got.dtype) != 0;
+  if (!m.same_layout) return m;
+  m.bit_identical = got.data == want.data;
+  m.count = got.data.size() / npz::dtype_size(got.dtype);
+  double sum_sq = 0.0, dot = 0.0, norm_g = 0.0, norm_w = 0.0;
+  for (std::size_t i = 0; i < m.count; ++i) {
+    const double g = load(got.data, got.dtype, i), w = load(want.data, want.dtype, i);
+    const double err = g == w ? 0.0 : std::fabs(g - w);  // inf == inf: no error
+    m.max_abs_error = std::isnan(err) || err > m.max_abs_error ? err : m.max_abs_error;
+    sum_sq += err * err;
+    dot += g * w;
+    norm_g += g * g;
+    norm_w += w * w;
+    if (i > 0 && g > load(got.data, got.dtype, m.argmax_got)) m.argmax_got = i;
+    if (i > 0 && w > load(want.data, want.dtype, m.argmax_want)) m.argmax_want = i;
+  }
+  m.rmse = m.count ? std::sqrt(sum_sq / static_cast<double>(m.count)) : 0.0;
+  if (norm_g == 0.0 && norm_w == 0.0)
+    m.cosine = 1.0;
+  else if (norm_g == 0.0 || norm_w == 0.0)
+    m.cosine = 0.0;
+  else  // clamped: rounding can push it just past +-1
+    m.cosine = std::clamp(dot / (std::sqrt(norm_g) * std::sqrt(norm_w)), -1.0, 1.0);
+  if (m.bit_identical) m.cosine = 1.0;  // exactly, not 0.9999999999999998
+  m.has_top1 = m.count > 1;
+  m.top1_agree = m.argmax_got == m.argmax_want;
+  return m;
+}
+
 }  // namespace utvm::cli

@@ -47,6 +47,20 @@ std::vector<std::string> compare_outputs(
     const std::vector<std::pair<std::string, npz::Array>>& expected,
     const std::string& expected_file, double rtol, double atol);
 
+// `utvm validate`: how far an output is from its reference (elements compared as doubles).
+struct OutputMetrics {
+  bool same_layout = true;  // dtype, shape and size equal; the rest is meaningful only then
+  bool bit_identical = false;
+  std::size_t count = 0;  // elements
+  double max_abs_error = 0.0;
+  double rmse = 0.0;
+  double cosine = 1.0;    // 1 when both are all zeros, 0 when only one is
+  bool has_top1 = false;  // more than one element: top-1 (argmax) agreement is meaningful
+  bool top1_agree = false;
+  std::size_t argmax_got = 0, argmax_want = 0;  // numpy.argmax: first index of the maximum
+};
+OutputMetrics output_metrics(const npz::Array& got, const npz::Array& want);
+
 // tvmc's "Execution time summary" table from per-run device times in seconds.
 std::string format_time_summary(const std::vector<double>& seconds);
 

@@ -150,5 +150,51 @@ TEST(CompareOutputs, DtypeShapeAndUnknownKeys) {
   }
 }
 
+TEST(OutputMetrics, IdenticalOutputs) {
+  // Rounding makes dot / (|a| |a|) 0.9999999999999998 here; identical outputs report exactly 1.
+  const auto a = make_f32({1, 3}, {-0.0725860595703125f, -0.1180419921875f, 0.12628173828125f});
+  const auto m = output_metrics(a, a);
+  EXPECT_TRUE(m.same_layout);
+  EXPECT_TRUE(m.bit_identical);
+  EXPECT_EQ(m.count, 3u);
+  EXPECT_EQ(m.max_abs_error, 0.0);
+  EXPECT_EQ(m.rmse, 0.0);
+  EXPECT_EQ(m.cosine, 1.0);
+  EXPECT_TRUE(m.has_top1);
+  EXPECT_TRUE(m.top1_agree);
+  EXPECT_EQ(m.argmax_got, 2u);
+}
+
+TEST(OutputMetrics, ErrorsCosineAndTop1) {
+  // Errors 0, 3, 4: max 4, RMSE sqrt(25 / 3); argmax 1 vs 2.
+  const auto got = make_f32({3}, {1.0f, 5.0f, 0.0f});
+  const auto want = make_f32({3}, {1.0f, 2.0f, 4.0f});
+  const auto m = output_metrics(got, want);
+  EXPECT_FALSE(m.bit_identical);
+  EXPECT_DOUBLE_EQ(m.max_abs_error, 4.0);
+  EXPECT_DOUBLE_EQ(m.rmse, std::sqrt(25.0 / 3.0));
+  EXPECT_DOUBLE_EQ(m.cosine, 11.0 / (std::sqrt(26.0) * std::sqrt(21.0)));
+  EXPECT_FALSE(m.top1_agree);
+  EXPECT_EQ(m.argmax_got, 1u);
+  EXPECT_EQ(m.argmax_want, 2u);
+  // Opposite vectors; ties go to the first index, like numpy.argmax.
+  const auto neg = output_metrics(make_i8({2}, {3, 3}), make_i8({2}, {-3, -3}));
+  EXPECT_DOUBLE_EQ(neg.cosine, -1.0);
+  EXPECT_TRUE(neg.top1_agree);
+  EXPECT_DOUBLE_EQ(neg.max_abs_error, 6.0);
+}
+
+TEST(OutputMetrics, ZerosScalarsAndLayouts) {
+  EXPECT_DOUBLE_EQ(output_metrics(make_f32({2}, {0, 0}), make_f32({2}, {0, 0})).cosine, 1.0);
+  EXPECT_DOUBLE_EQ(output_metrics(make_f32({2}, {0, 0}), make_f32({2}, {0, 1})).cosine, 0.0);
+  const auto scalar = output_metrics(make_f32({1}, {2}), make_f32({1}, {1}));
+  EXPECT_FALSE(scalar.has_top1);
+  EXPECT_DOUBLE_EQ(scalar.rmse, 1.0);
+  EXPECT_FALSE(output_metrics(make_f32({3}, {1, 2, 3}), make_i8({3}, {1, 2, 3})).same_layout);
+  EXPECT_FALSE(output_metrics(make_f32({3}, {1, 2, 3}), make_f32({1, 3}, {1, 2, 3})).same_layout);
+  EXPECT_TRUE(
+      std::isnan(output_metrics(make_f32({2}, {NAN, 1}), make_f32({2}, {1, 1})).max_abs_error));
+}
+
 }  // namespace
 }  // namespace utvm::cli

@@ -371,4 +371,76 @@ TEST_F(HostBadInput, SilentDeviceTimesOut) {
   fs::remove_all(copy);
 }
 
+// ---- utvm validate: the device against a host build of the same model -----------------------
+
+// The example host project against its own host reference: bit for bit, exit 0, metrics shown;
+// a second run reuses the reference; --json says the same.
+TEST_F(HostBadInput, ValidatePassesBitForBit) {
+  auto r =
+      run_command(fmt::format("{} validate {} --fill-mode random --seed 3", utvm(), q(project_)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* want :
+       {"output_0 (", "float32 [1, 3]", "max abs error 0", "RMSE 0", "cosine 1.000000",
+        "top-1 agrees", "bit-identical", "outputs match the host reference (bit for bit)"})
+    EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
+  const fs::path ref_model = project_ / ".utvm" / "reference-host" / "model.tar";
+  ASSERT_TRUE(fs::exists(ref_model));
+  const auto made = fs::last_write_time(ref_model);
+  r = run_command(
+      fmt::format("{} validate {} --json -i {}", utvm(), q(project_),
+                  q(fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp_inputs.npz")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(fs::last_write_time(ref_model), made) << "the reference was regenerated";
+  for (const char* want : {"\"pass\": true", "\"bit_identical\": true", "\"max_abs_error\": 0.0",
+                           "\"rmse\": 0.0", "\"cosine_similarity\": 1.0", "\"top1_agree\": true"})
+    EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
+}
+
+// A copy whose device computes something else (the last bias in the model's C source changed
+// from -0.039 to -2.5, then rebuilt): with zeros in, the outputs are [-0.073, -0.118, 0.126] on
+// the reference and output 2 drops by 2.46 on the device, so the argmax moves from 2 to 0.
+// Exact comparison fails with exit 9; --atol 3 accepts it.
+TEST_F(HostBadInput, ValidateMismatchExits9) {
+  const fs::path copy = work_ / "drifted";
+  fs::remove_all(copy);
+  fs::copy(project_, copy, fs::copy_options::recursive);
+  fs::remove_all(copy / ".utvm");
+  fs::remove_all(copy / "build");  // its build.ninja names the original's sources
+  const std::string bias = "-0x1.5p-3f, +0x1.08p-3f, -0x1.4p-5f";
+  int edited = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(copy)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".c") continue;
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find(bias);
+    if (at == std::string::npos) continue;
+    text.replace(at, bias.size(), "-0x1.5p-3f, +0x1.08p-3f, -0x1.4p+1f");
+    std::ofstream(entry.path()) << text;
+    ++edited;
+  }
+  ASSERT_EQ(edited, 1) << "the example model's output bias was not found in " << copy;
+  auto r = run_command(fmt::format("{} build {}", utvm(), q(copy)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_command(fmt::format("{} validate {} --fill-mode zeros", utvm(), q(copy)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kOutputMismatch)) << r.output;
+  for (const char* want : {"max abs error 2.46", "top-1 differs (0 vs 2)",
+                           "outputs differ from the host reference (bit for bit)",
+                           "output_0: 1 of 3 elements differ; worst at flat index 2"})
+    EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
+  EXPECT_EQ(r.output.find("bit-identical"), std::string::npos) << r.output;
+  r = run_command(fmt::format("{} validate {} --fill-mode zeros --atol 3 --json", utvm(), q(copy)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"top1_agree\": false"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"pass\": true"), std::string::npos) << r.output;
+  fs::remove_all(copy);
+}
+
+TEST_F(HostBadInput, ValidateBadOptionIsUsageError) {
+  auto r = run_command(fmt::format("{} validate {} --rtol -1", utvm(), q(project_)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kUsage)) << r.output;
+  EXPECT_NE(r.output.find("--rtol"), std::string::npos) << r.output;
+  r = run_command(fmt::format("{} validate {} --fill-mode sometimes", utvm(), q(project_)));
+  EXPECT_EQ(r.exit_code, static_cast<int>(utvm::ExitCode::kUsage)) << r.output;
+}
+
 }  // namespace

@@ -1,0 +1,149 @@
+#include "device_session.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "utvm/common/error.h"
+#include "utvm/project_api/errors.h"
+#include "utvm/project_api/options.h"
+#include "utvm/transport/byte_stream.h"
+
+namespace utvm::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace api = utvm::project_api;
+
+// The link's byte stream, carried by the project server's read_transport/write_transport.
+class ProjectApiStream : public transport::ByteStream {
+ public:
+  explicit ProjectApiStream(api::Client& client) : client_(client) {}
+
+  void write(std::span<const std::uint8_t> data,
+             std::chrono::steady_clock::time_point deadline) override {
+    client_.write_transport(data, seconds_left(deadline));
+  }
+
+  std::size_t read(std::span<std::uint8_t> buf,
+                   std::chrono::steady_clock::time_point deadline) override {
+    for (;;) {
+      const double left = seconds_left(deadline);
+      std::size_t got = 0;
+      scratch_.clear();  // read_transport_into appends
+      try {
+        got = client_.read_transport_into(buf.size(), left, scratch_);
+      } catch (const api::IoTimeoutError&) {
+        got = 0;
+      }
+      if (got > 0) {
+        std::memcpy(buf.data(), scratch_.data(), got);
+        return got;
+      }
+      if (std::chrono::steady_clock::now() >= deadline)
+        throw transport::TransportTimeout("timed out waiting for the device");
+    }
+  }
+
+ private:
+  static double seconds_left(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now());
+    return left.count() > 0 ? left.count() : 0.0;
+  }
+
+  api::Client& client_;
+  std::vector<std::uint8_t> scratch_;
+};
+
+}  // namespace
+
+SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::uint64_t seed,
+                            double timeout_sec, double run_timeout_sec) {
+  SessionRequest req;
+  if (!inputs_file.empty()) req.given = npz::read_npz(inputs_file);
+  req.given_file = inputs_file;
+  req.fill = fill;
+  req.seed = seed;
+  req.timeout_sec = timeout_sec;
+  req.run_timeout_sec = run_timeout_sec;
+  return req;
+}
+
+void add_timeout_options(CLI::App& cmd, double& timeout_sec, double& run_timeout_sec,
+                         const std::string& run_timeout_help) {
+  cmd.add_option("--timeout", timeout_sec, "Seconds to wait for each device reply before retrying")
+      ->capture_default_str();
+  cmd.add_option("--run-timeout", run_timeout_sec, run_timeout_help)->capture_default_str();
+}
+
+DeviceSession::DeviceSession(const fs::path& dir)
+    : dir_(dir), project_file_(load_project_file(dir)), server_(dir) {
+  info_ = server_->server_info_query();
+  if (info_.is_template)
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{} is a template, not a generated project (create one with `utvm "
+                            "create-project PROJECT_DIR MLF {}`)",
+                            dir.string(), info_.platform_name));
+}
+
+nlohmann::json DeviceSession::open_options(const std::vector<std::string>& tokens) const {
+  const api::ValueMode mode = project_file_ ? project_file_->value_mode : api::ValueMode::kTyped;
+  return merge_method_options(api::method::kOpenTransport, info_.project_options,
+                              project_file_ ? &*project_file_ : nullptr,
+                              api::parse_option_tokens(tokens), mode);
+}
+
+SessionResult DeviceSession::run(const nlohmann::json& options, const SessionRequest& req,
+                                 StatusLine& status) {
+  SessionResult res;
+  status.update(fmt::format("opening the link to {} ...", dir_.string()));
+  server_->open_transport(options);
+  ProjectApiStream stream(server_.client());
+  link::LinkConfig link_config;
+  link_config.reply_timeout = std::chrono::milliseconds(static_cast<long>(req.timeout_sec * 1000));
+  link_config.run_timeout =
+      std::chrono::milliseconds(static_cast<long>(req.run_timeout_sec * 1000));
+  link::LinkClient link(stream, link_config);
+
+  res.device = link.hello();
+  for (const auto& t : res.device.inputs)
+    res.specs.push_back({t.name, t.dtype, t.shape, t.nbytes});
+  res.inputs = prepare_inputs(res.specs, req.given, req.given_file, req.fill, req.seed);
+  status.update("sending inputs ...");
+  for (std::size_t i = 0; i < res.inputs.size(); ++i) {
+    const auto& data = res.inputs[i].data;
+    link.set_input(static_cast<std::uint16_t>(i),
+                   {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  }
+
+  status.update(fmt::format("running {} x {} ...", req.repeat, req.number));
+  for (unsigned r = 0; r < req.repeat; ++r) {
+    const auto stats = link.run(req.number);
+    res.repeat_means.push_back(stats.mean_ns() * 1e-9);
+    res.run_ns.insert(res.run_ns.end(), stats.run_ns.begin(), stats.run_ns.end());
+  }
+
+  status.update("fetching outputs ...");
+  for (std::size_t i = 0; i < res.device.outputs.size(); ++i) {
+    const auto& t = res.device.outputs[i];
+    npz::Array arr;
+    arr.dtype = t.dtype;
+    arr.shape = t.shape;
+    const auto bytes = link.get_output(static_cast<std::uint16_t>(i));
+    arr.data.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    res.outputs.emplace_back(fmt::format("output_{}", i), std::move(arr));
+  }
+  // A device that rebooted mid-session (brown-out, watchdog) would have run on lost inputs.
+  link.check_session();
+  try {
+    server_->close_transport();
+  } catch (const Error&) {
+    // The outputs are already here; a device that will not close cleanly is not worth failing.
+  }
+  status.clear();
+  return res;
+}
+
+}  // namespace utvm::cli
