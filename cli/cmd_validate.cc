@@ -50,6 +50,10 @@ fs::path reference_project(const fs::path& dir, const fs::path& model) {
   if (!fs::is_regular_file(ref / "model.tar", ec) ||
       file_bytes(ref / "model.tar") != file_bytes(model)) {
     fs::create_directories(ref.parent_path(), ec);
+    // A generated cache: keep it out of the user's version control, as pytest does.
+    if (!fs::exists(ref.parent_path() / ".gitignore", ec)) {
+      std::ofstream(ref.parent_path() / ".gitignore") << "# made by utvm validate\n*\n";
+    }
     utvm::cli::create_project(ref, model, "host");
   }
   utvm::cli::build_project(ref);

@@ -385,6 +385,7 @@ TEST_F(HostBadInput, ValidatePassesBitForBit) {
     EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
   const fs::path ref_model = project_ / ".utvm" / "reference-host" / "model.tar";
   ASSERT_TRUE(fs::exists(ref_model));
+  EXPECT_TRUE(fs::exists(project_ / ".utvm" / ".gitignore")) << "the cache would be committed";
   const auto made = fs::last_write_time(ref_model);
   r = run_command(
       fmt::format("{} validate {} --json -i {}", utvm(), q(project_),
