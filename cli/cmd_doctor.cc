@@ -42,17 +42,7 @@ struct Check {
 std::string find_on_path(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
   const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    if (dir.empty()) dir = ".";
-    fs::path candidate = fs::path(dir) / name;
-    std::error_code ec;
-    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate.string();
-    }
-  }
-  return "";
+  return utvm::find_in_path(name, path ? path : "/usr/bin:/bin").value_or("");
 }
 
 // Runs the check command (5 s limit) and returns its first output line; nullopt when it fails.

@@ -61,6 +61,13 @@ std::string resolve_program(const std::string& name, const std::string& path_env
     if (p.is_relative()) p = std::filesystem::absolute(p);
     return p.string();
   }
+  if (auto found = find_in_path(name, path_env)) return *found;
+  throw Error(ExitCode::kFailure, "starting " + name + ": program not found on PATH");
+}
+
+}  // namespace
+
+std::optional<std::string> find_in_path(const std::string& name, const std::string& path_env) {
   std::size_t start = 0;
   while (start <= path_env.size()) {
     std::size_t end = path_env.find(':', start);
@@ -74,10 +81,8 @@ std::string resolve_program(const std::string& name, const std::string& path_env
     }
     start = end + 1;
   }
-  throw Error(ExitCode::kFailure, "starting " + name + ": program not found on PATH");
+  return std::nullopt;
 }
-
-}  // namespace
 
 Process Process::spawn(const SpawnOptions& options) {
   if (options.argv.empty() || options.argv[0].empty())

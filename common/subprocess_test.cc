@@ -80,6 +80,30 @@ std::filesystem::path temp_dir(const std::string& name) {
   return d;
 }
 
+// PATH lookup as spawn, doctor and the platform servers do it: the first regular executable file,
+// skipping directories and files without the execute bit; an empty entry is the current dir.
+TEST(FindInPath, FirstRegularExecutableFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("utvm-find-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  for (const char* d : {"a", "b", "c"})
+    fs::create_directories(dir / d);
+  fs::create_directories(dir / "a" / "tool");          // a directory is not a program
+  std::ofstream(dir / "b" / "tool") << "#!/bin/sh\n";  // not executable
+  std::ofstream(dir / "c" / "tool") << "#!/bin/sh\n";
+  fs::permissions(dir / "c" / "tool", fs::perms::owner_all);
+  const std::string path =
+      (dir / "a").string() + ":" + (dir / "b").string() + ":" + (dir / "c").string();
+  EXPECT_EQ(find_in_path("tool", path), (dir / "c" / "tool").string());
+  EXPECT_EQ(find_in_path("missing", path), std::nullopt);
+  EXPECT_EQ(find_in_path("tool", (dir / "b").string()), std::nullopt);
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir / "c");
+  EXPECT_EQ(find_in_path("tool", (dir / "a").string() + ":"), "./tool");
+  fs::current_path(cwd);
+  fs::remove_all(dir);
+}
+
 TEST(Subprocess, ReportsExitCode) {
   auto [out, status] = run_sh("exit 3");
   EXPECT_TRUE(WIFEXITED(status));

@@ -196,11 +196,7 @@ void copy_tree(const fs::path& from, const fs::path& to) {
 std::optional<fs::path> find_on_path(const std::string& program) {
   const char* path = std::getenv("PATH");
   if (!path) return std::nullopt;
-  std::istringstream in(path);
-  for (std::string dir; std::getline(in, dir, ':');) {
-    fs::path p = (dir.empty() ? fs::path(".") : fs::path(dir)) / program;
-    if (::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p)) return p;
-  }
+  if (auto found = find_in_path(program, path)) return fs::path(*found);
   return std::nullopt;
 }
 

@@ -72,4 +72,8 @@ class Process {
 // "exited with 3", "exited with 0", "killed by signal 9 (SIGKILL)".
 std::string describe_exit_status(int status);
 
+// The first regular, executable `dir/name` for the directories of `path_env` (a PATH value; an
+// empty entry is the current directory), as Process::spawn looks programs up.
+std::optional<std::string> find_in_path(const std::string& name, const std::string& path_env);
+
 }  // namespace utvm
