@@ -9,6 +9,7 @@
 #include <string>
 
 #include "commands.h"
+#include "run_io.h"
 #include "utvm/mlf/model.h"
 #include "utvm/mlf/model_json.h"
 
@@ -20,13 +21,7 @@ struct InfoOptions {
 };
 
 std::string shape_text(const utvm::mlf::TensorInfo& t) {
-  if (!t.shape) return "unknown";
-  std::string s = "(";
-  for (std::size_t i = 0; i < t.shape->size(); ++i) {
-    s += fmt::format("{}{}", i ? ", " : "", (*t.shape)[i]);
-  }
-  if (t.shape->size() == 1) s += ",";
-  return s + ")";
+  return t.shape ? utvm::cli::shape_tuple_text(*t.shape) : "unknown";
 }
 
 void print_tensors(std::string& out, const char* title,

@@ -43,13 +43,6 @@ struct RunArgs {
   bool list_options = false;
 };
 
-std::string shape_json_text(const std::vector<std::int64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // Output values as JSON numbers (doubles for floats, integers otherwise).
 nlohmann::json values_json(const utvm::npz::Array& a) {
   nlohmann::json values = nlohmann::json::array();
@@ -98,7 +91,8 @@ std::string output_summary(const std::string& key, const std::string& tensor,
       head += (i ? ", " : "") + values[i].dump();
     if (values.size() > show) head += ", ...";
   }
-  return fmt::format("{} ({}): {} {} [{}]\n", key, tensor, a.dtype, shape_json_text(a.shape), head);
+  return fmt::format("{} ({}): {} {} [{}]\n", key, tensor, a.dtype,
+                     utvm::cli::shape_list_text(a.shape), head);
 }
 
 void do_run(RunArgs& a) {
@@ -109,8 +103,7 @@ void do_run(RunArgs& a) {
                             a.device));
   if (a.repeat == 0 || a.number == 0)
     throw Error(ExitCode::kUsage, "--repeat and --number must be at least 1");
-  if (!(a.timeout_sec > 0)) throw Error(ExitCode::kUsage, "--timeout must be positive");
-  if (!(a.run_timeout_sec > 0)) throw Error(ExitCode::kUsage, "--run-timeout must be positive");
+  utvm::cli::check_timeout_options(a.timeout_sec, a.run_timeout_sec);
   if (!(a.rtol >= 0.0) || !(a.atol >= 0.0))
     throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);

@@ -66,18 +66,10 @@ nlohmann::json number(double v) {
   return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
 }
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 void do_validate(const ValidateArgs& a) {
   if (!(a.rtol >= 0.0) || !(a.atol >= 0.0))
     throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
-  if (!(a.timeout_sec > 0)) throw Error(ExitCode::kUsage, "--timeout must be positive");
-  if (!(a.run_timeout_sec > 0)) throw Error(ExitCode::kUsage, "--run-timeout must be positive");
+  utvm::cli::check_timeout_options(a.timeout_sec, a.run_timeout_sec);
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
   const fs::path model = dir / "model.tar";
@@ -174,10 +166,10 @@ void do_validate(const ValidateArgs& a) {
       const auto& [key, got] = device.outputs[i];
       const auto& ref = reference.outputs[i].second;
       const auto m = utvm::cli::output_metrics(got, ref);
-      std::string line =
-          fmt::format("{} ({}): {} {}", key, tensor_names[i], got.dtype, shape_text(got.shape));
+      std::string line = fmt::format("{} ({}): {} {}", key, tensor_names[i], got.dtype,
+                                     utvm::cli::shape_list_text(got.shape));
       if (!m.same_layout) {
-        line += fmt::format("; reference {} {}", ref.dtype, shape_text(ref.shape));
+        line += fmt::format("; reference {} {}", ref.dtype, utvm::cli::shape_list_text(ref.shape));
       } else {
         line += fmt::format("  max abs error {:g}  RMSE {:g}  cosine {:.6f}", m.max_abs_error,
                             m.rmse, m.cosine);

@@ -78,6 +78,11 @@ void add_timeout_options(CLI::App& cmd, double& timeout_sec, double& run_timeout
   cmd.add_option("--run-timeout", run_timeout_sec, run_timeout_help)->capture_default_str();
 }
 
+void check_timeout_options(double timeout_sec, double run_timeout_sec) {
+  if (!(timeout_sec > 0)) throw Error(ExitCode::kUsage, "--timeout must be positive");
+  if (!(run_timeout_sec > 0)) throw Error(ExitCode::kUsage, "--run-timeout must be positive");
+}
+
 DeviceSession::DeviceSession(const fs::path& dir)
     : dir_(dir), project_file_(load_project_file(dir)), server_(dir) {
   info_ = server_->server_info_query();

@@ -43,6 +43,8 @@ SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::
 // The link's --timeout and --run-timeout options.
 void add_timeout_options(CLI::App& cmd, double& timeout_sec, double& run_timeout_sec,
                          const std::string& run_timeout_help);
+// Their values must be positive (NaN too is refused): Error(kUsage) naming the option.
+void check_timeout_options(double timeout_sec, double run_timeout_sec);
 
 struct SessionResult {
   link::DeviceInfo device;

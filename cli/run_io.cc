@@ -18,16 +18,6 @@ bool is_float(const std::string& dtype) {
   return dtype.rfind("float", 0) == 0;
 }
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) s += ",";
-  return s + ")";
-}
-
 std::uint16_t float_to_half(float f) {
   std::uint32_t x;
   std::memcpy(&x, &f, 4);
@@ -172,6 +162,23 @@ std::string numpy_2d(const std::vector<std::vector<double>>& rows, bool floats) 
 
 }  // namespace
 
+std::string shape_tuple_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+std::string shape_list_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 FillMode parse_fill_mode(const std::string& text) {
   if (text == "zeros") return FillMode::kZeros;
   if (text == "ones") return FillMode::kOnes;
@@ -211,9 +218,10 @@ std::vector<npz::Array> prepare_inputs(const std::vector<TensorSpec>& specs,
                     fmt::format("{}: input '{}' has dtype {}, the model wants {}", given_file,
                                 spec.name, a.dtype, spec.dtype));
       if (!spec.shape.empty() && a.shape != spec.shape)
-        throw Error(ExitCode::kBadInput,
-                    fmt::format("{}: input '{}' has shape {}, the model wants {}", given_file,
-                                spec.name, shape_text(a.shape), shape_text(spec.shape)));
+        throw Error(
+            ExitCode::kBadInput,
+            fmt::format("{}: input '{}' has shape {}, the model wants {}", given_file, spec.name,
+                        shape_tuple_text(a.shape), shape_tuple_text(spec.shape)));
       if (a.data.size() != spec.bytes)
         throw Error(ExitCode::kBadInput,
                     fmt::format("{}: input '{}' has {} bytes, the model wants {}", given_file,
@@ -326,7 +334,8 @@ std::vector<std::string> compare_outputs(
     const auto& [out_key, got] = outputs[i];
     if (got.dtype != want.dtype || got.shape != want.shape) {
       diffs.push_back(fmt::format("{}: got {} {}, expected {} {}", out_key, got.dtype,
-                                  shape_text(got.shape), want.dtype, shape_text(want.shape)));
+                                  shape_tuple_text(got.shape), want.dtype,
+                                  shape_tuple_text(want.shape)));
       continue;
     }
     if (got.data.size() != want.data.size()) {

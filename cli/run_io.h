@@ -61,6 +61,11 @@ struct OutputMetrics {
 };
 OutputMetrics output_metrics(const npz::Array& got, const npz::Array& want);
 
+// "(1, 16)", a shape as Python prints a tuple ("(3,)" for one dimension).
+std::string shape_tuple_text(const std::vector<std::int64_t>& shape);
+// "[1, 16]", a shape as a JSON list.
+std::string shape_list_text(const std::vector<std::int64_t>& shape);
+
 // tvmc's "Execution time summary" table from per-run device times in seconds.
 std::string format_time_summary(const std::vector<double>& seconds);
 
