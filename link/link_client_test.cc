@@ -112,6 +112,15 @@ std::vector<float> ramp(float start) {
   return v;
 }
 
+// A header that passes the 8-bit check and announces `len` payload bytes that never come: what
+// line noise with a damaged byte can look like.
+std::vector<std::uint8_t> forged_header(std::uint8_t seq, std::uint8_t type, std::uint16_t len) {
+  std::vector<std::uint8_t> h = {
+      0xA5, seq, type, static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8), 0};
+  h[5] = utvm::link::crc16(std::span(h).subspan(1, 4)) & 0xFF;
+  return h;
+}
+
 LinkConfig fast_config() {
   LinkConfig c;
   c.reply_timeout = 300ms;
@@ -295,9 +304,7 @@ TEST(LinkClient, BootNoiseBeforeTheFirstAnswerIsIgnored) {
 TEST(LinkClient, FalseHeaderWithAHugeLengthCostsOneRetryNotTheSession) {
   Device dev = Device::test_device();
   FlakyStream flaky(*dev.stream, 0.0, 1);
-  std::vector<std::uint8_t> fake = {0xA5, 0x77, 0x81, 0x60, 0xEA, 0x00};
-  fake[5] = utvm::link::crc16(std::span(fake).subspan(1, 4)) & 0xFF;
-  flaky.noise_first = fake;
+  flaky.noise_first = forged_header(0x77, 0x81, 60000);
   LinkConfig c = fast_config();
   c.reply_timeout = 100ms;
   c.max_attempts = 3;
@@ -310,19 +317,13 @@ TEST(LinkClient, FalseHeaderWithAHugeLengthCostsOneRetryNotTheSession) {
 // of a small request would vanish into them. After a timeout the client first sends a run of
 // zeros as long as the device's receive buffer (256 bytes before HELLO has told it).
 TEST(LinkClient, DeviceStuckInAForgedFrameIsFlushedAfterATimeout) {
-  auto forged = [](std::uint16_t len) {
-    std::vector<std::uint8_t> h = {
-        0xA5, 0x55, 0x02, static_cast<std::uint8_t>(len), static_cast<std::uint8_t>(len >> 8), 0};
-    h[5] = utvm::link::crc16(std::span(h).subspan(1, 4)) & 0xFF;
-    return h;
-  };
   LinkConfig c = fast_config();
   c.reply_timeout = 100ms;
   c.max_attempts = 3;  // three 13-byte HELLOs (or 18-byte GET_OUTPUTs) cannot fill the frame
   {
     Device dev = Device::test_device(64);
     FlakyStream flaky(*dev.stream, 0.0, 1);
-    flaky.noise_to_device = forged(60);
+    flaky.noise_to_device = forged_header(0x55, 0x02, 60);
     LinkClient link(flaky, c);
     EXPECT_EQ(link.hello().model_name, "add_one");
     EXPECT_EQ(link.counters().flushes, 1u);
@@ -334,7 +335,7 @@ TEST(LinkClient, DeviceStuckInAForgedFrameIsFlushedAfterATimeout) {
     link.hello();
     link.set_input(0, as_bytes(ramp(7)));
     link.run(1);
-    flaky.noise_to_device = forged(4000);
+    flaky.noise_to_device = forged_header(0x55, 0x02, 4000);
     auto y = as_floats(link.get_output(0));
     EXPECT_EQ(y[3], ramp(7)[3] + 1.0f);
     EXPECT_EQ(link.counters().flushes, 1u);
