@@ -102,11 +102,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
            << "set(UTVM_EXTRA_CFLAGS " << cmake_quote(cflags) << ")\n"
            << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
            << "set(UTVM_MODEL_SOURCES\n";
-        for (const auto& src : module.files.sources) {
-          std::string rel = src;
-          if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
-          pc << "  " << cmake_quote("${CMAKE_CURRENT_LIST_DIR}/model/" + rel) << "\n";
-        }
+        pc << cmake_source_lines(module.files.sources, "${CMAKE_CURRENT_LIST_DIR}/model/");
         pc << ")\n"
            << "set(UTVM_MODEL_INCLUDE_DIRS "
               "\"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";

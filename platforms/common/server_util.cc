@@ -164,6 +164,15 @@ std::string cmake_quote(const std::string& s) {
   return out;
 }
 
+std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix) {
+  std::string out;
+  for (const auto& src : sources) {
+    const bool dot = src.rfind("./", 0) == 0;
+    out += "  " + cmake_quote(prefix + (dot ? src.substr(2) : src)) + "\n";
+  }
+  return out;
+}
+
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {

@@ -123,6 +123,9 @@ std::string tail(const std::string& text, std::size_t max = 4000);
 
 // A double-quoted CMake argument (", \, $ and ; escaped).
 std::string cmake_quote(const std::string& s);
+// One line "  <quoted prefix + source>" per model source (a leading "./" dropped), for a CMake
+// list of the model's C files.
+std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix);
 // A single-quoted POSIX shell word.
 std::string shell_quote(const std::string& s);
 // Whitespace-separated words ("python3 -m west" -> {"python3", "-m", "west"}).

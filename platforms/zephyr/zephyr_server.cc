@@ -246,11 +246,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
        << "set(BOARD " << cmake_quote(board.name) << ")\n"
        << "set(ZEPHYR_BASE " << cmake_quote(zephyr_base) << ")\n"
        << "set(UTVM_MODEL_SOURCES\n";
-    for (const auto& src : module.files.sources) {
-      std::string rel = src;
-      if (rel.rfind("./", 0) == 0) rel = rel.substr(2);
-      pc << "  " << cmake_quote("@LIST_DIR@/model/" + rel) << "\n";
-    }
+    pc << cmake_source_lines(module.files.sources, "@LIST_DIR@/model/");
     pc << ")\n"
        << "set(UTVM_MODEL_INCLUDE_DIRS \"@LIST_DIR@/model/codegen/host/include\")\n"
        << "set(UTVM_COMPILE_DEFINITIONS";
