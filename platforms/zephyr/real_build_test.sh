@@ -22,6 +22,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 if command -v ccache >/dev/null && [ -z "${CCACHE_DIR:-}" ]; then
   CCACHE_DIR=$(ccache -k cache_dir 2>/dev/null) && export CCACHE_DIR
 fi
+# Paths under the build tree hashed relative to it, so the cases share compiled Zephyr objects.
+export CCACHE_BASEDIR=$(dirname "$tree") CCACHE_NOHASHDIR=1
 export XDG_CACHE_HOME=$work/cache
 mkdir -p "$XDG_CACHE_HOME"
 # The board's own toolchain (gnuarmemb, /usr) and the workspace's modules, whatever the caller has.
