@@ -39,6 +39,13 @@ std::string holder_text(int fd) {
 }  // namespace
 
 ProjectLock::ProjectLock(const fs::path& project_dir, const std::string& activity, bool wait) {
+  // A folder that is no generated project (a template given by mistake: the server will say so)
+  // gets no lock file. Generated projects hold their model.tar (TVM's rule for is_template) or
+  // utvm-project.json.
+  std::error_code ec;
+  if (!fs::exists(project_dir / "model.tar", ec) &&
+      !fs::exists(project_dir / "utvm-project.json", ec))
+    return;
   const fs::path file = project_dir / ".utvm-lock";
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0) {

@@ -11,7 +11,8 @@ namespace utvm::cli {
 class ProjectLock {
  public:
   // `activity` ("building", "flashing", "running") is recorded for the waiting side's message.
-  // A project folder that cannot hold the lock file (read-only) is used unlocked.
+  // A project folder that cannot hold the lock file (read-only) is used unlocked, and so is a
+  // folder without model.tar or utvm-project.json (a template, which the server then refuses).
   ProjectLock(const std::filesystem::path& project_dir, const std::string& activity, bool wait);
   ~ProjectLock();
   ProjectLock(const ProjectLock&) = delete;
