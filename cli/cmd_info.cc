@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "run_io.h"
+#include "utvm/common/text.h"
 #include "utvm/mlf/model.h"
 #include "utvm/mlf/model_json.h"
 
@@ -108,8 +109,12 @@ void register_info_command(CLI::App& app) {
   cmd->footer("Example:\n  utvm info model.tar --json");
   cmd->callback([opts]() {
     utvm::mlf::Model model = utvm::mlf::load_model(std::filesystem::path(opts->archive));
-    std::string out =
-        opts->json ? utvm::mlf::model_to_json(model).dump(2) + "\n" : human(opts->archive, model);
+    // Names and strings come from the archive: escaped for the terminal (JSON escapes control
+    // characters itself; bytes that are not UTF-8 become U+FFFD instead of an exception).
+    std::string out = opts->json ? utvm::mlf::model_to_json(model).dump(
+                                       2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                       "\n"
+                                 : utvm::printable(human(opts->archive, model), true);
     std::fwrite(out.data(), 1, out.size(), stdout);
   });
 }

@@ -102,7 +102,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         pc << "# Written by utvm create-project (baremetal platform).\n"
            << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
            << "set(UTVM_STACK_SIZE " << stack << ")\n"
-           << "set(UTVM_EXTRA_CFLAGS " << cmake_quote(cflags) << ")\n"
+           << "set(UTVM_EXTRA_CFLAGS" << cmake_list(split_words(cflags)) << ")\n"
            << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
            << "set(UTVM_MODEL_SOURCES\n";
         pc << cmake_source_lines(module.files.sources, "${CMAKE_CURRENT_LIST_DIR}/model/");

@@ -164,6 +164,13 @@ std::string cmake_quote(const std::string& s) {
   return out;
 }
 
+std::string cmake_list(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words)
+    out += " " + cmake_quote(w);
+  return out;
+}
+
 std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix) {
   std::string out;
   for (const auto& src : sources) {

@@ -123,6 +123,8 @@ std::string tail(const std::string& text, std::size_t max = 4000);
 
 // A double-quoted CMake argument (", \, $ and ; escaped).
 std::string cmake_quote(const std::string& s);
+// " <quoted word>" per word: the elements of a CMake list, for set(NAME<list>).
+std::string cmake_list(const std::vector<std::string>& words);
 // One line "  <quoted prefix + source>" per model source (a leading "./" dropped), for a CMake
 // list of the model's C files.
 std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix);

@@ -57,11 +57,20 @@ std::string render_cmakelists(const mlf::Module& module, const ProjectLayoutRequ
        "model/codegen/host/include)\n"
        "target_link_libraries(utvm-device PRIVATE m)\n";
   if (cmsis) s << "target_link_libraries(utvm-device PRIVATE cmsis_nn)\n";
-  if (!req.extra_cflags.empty()) {
-    s << "separate_arguments(UTVM_EXTRA_CFLAGS UNIX_COMMAND " << cmake_quote(req.extra_cflags)
-      << ")\n"
-         "target_compile_options(model PRIVATE ${UTVM_EXTRA_CFLAGS})\n"
-         "target_compile_options(utvm-device PRIVATE ${UTVM_EXTRA_CFLAGS})\n";
+  const auto flags = split_words(req.extra_cflags);
+  if (!flags.empty()) {
+    // Option cflags, one word per flag, reaches the compiler as data through a response file
+    // (GCC's @file quoting): compile options are pasted into the build tool's shell unescaped.
+    s << "\n# Option cflags.\nset(UTVM_EXTRA_CFLAGS" << cmake_list(flags) << ")\n";
+    s << R"cmake(set(_rsp "")
+foreach(_f IN LISTS UTVM_EXTRA_CFLAGS)
+  string(REGEX REPLACE "([\\\\\"' \t\r\n])" "\\\\\\1" _f "${_f}")
+  string(APPEND _rsp "${_f}\n")
+endforeach()
+file(WRITE ${CMAKE_BINARY_DIR}/utvm-extra-cflags.rsp "${_rsp}")
+target_compile_options(model PRIVATE @utvm-extra-cflags.rsp)
+target_compile_options(utvm-device PRIVATE @utvm-extra-cflags.rsp)
+)cmake";
   }
   return s.str();
 }
