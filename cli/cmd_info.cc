@@ -2,6 +2,7 @@
 // metadata versions, executor, interface, entry point, I/O tensors, memory sizes, files).
 // Errors are utvm::Error(kBadInput) from the mlf reader; main.cc maps them to exit code 10.
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -66,6 +67,24 @@ std::string human(const std::string& archive, const utvm::mlf::Model& model) {
     print_tensors(out, "outputs", m.outputs);
     if (!m.operator_functions.empty()) {
       out += fmt::format("  operators:        {}\n", m.operator_functions.size());
+    }
+    if (m.cmsis.needed()) {
+      // Which headers come from which part of CMSIS, and the CMSIS-NN kernels the code calls.
+      std::string parts;
+      for (CmsisPart part : {CmsisPart::kNn, CmsisPart::kDsp, CmsisPart::kCore}) {
+        if (!m.cmsis.needs(part)) continue;
+        if (!parts.empty()) parts += ", ";
+        parts += to_string(part);
+      }
+      out += fmt::format(
+          "  CMSIS:            needed ({}; pass the platform option cmsis_path or set "
+          "$CMSIS_PATH)\n",
+          parts);
+      for (const auto& inc : m.cmsis.includes)
+        out += fmt::format("    includes {:<28} in {}\n", inc.header, inc.file);
+      if (!m.cmsis.nn_functions.empty()) {
+        out += fmt::format("    calls    {}\n", fmt::join(m.cmsis.nn_functions, ", "));
+      }
     }
     out += "  files:\n";
     for (const auto& s : m.files.sources)

@@ -549,8 +549,10 @@ void register_micro_command(CLI::App& app) {
 }
 
 void utvm::cli::create_project(const fs::path& dir, const fs::path& mlf,
-                               const std::string& platform) {
+                               const std::string& platform,
+                               const std::vector<std::string>& options) {
   Args a;
+  a.options = options;
   a.project_dir = dir.string();
   a.mlf = mlf.string();
   a.platform = platform;

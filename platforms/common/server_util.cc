@@ -351,6 +351,10 @@ void write_project(const fs::path& mlf, const fs::path& project_dir, std::string
     std::error_code ec;
     fs::remove_all(tmp, ec);
     throw;
+  } catch (const Error& e) {  // keeps its exit code (a bad option, an unusable MLF)
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw api::ServerError(e.what(), nullptr, {}, e.code());
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove_all(tmp, ec);

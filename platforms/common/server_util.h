@@ -180,7 +180,8 @@ struct ProjectDraft {
 // hold exactly one module with C sources (errors name `platform`). Then `fill` writes the
 // platform's files, the project's launch_microtvm_api_server.sh (`utvm api-server <platform>`) is
 // added and the directory is renamed into place. On any failure nothing is left behind and the
-// error is a project_api::ServerError with its text.
+// error is a project_api::ServerError with its text (and a utvm::Error's exit code: option
+// errors stay 3, unusable input 10).
 void write_project(const std::filesystem::path& mlf_path, const std::filesystem::path& project_dir,
                    std::string_view platform, const std::function<void(const ProjectDraft&)>& fill);
 
