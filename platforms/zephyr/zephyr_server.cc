@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/cmsis.h"
 #include "common/server_util.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
@@ -264,6 +265,7 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
                   "NAME=VALUE)."),
       make_option("verbose", "bool", false, {}, {"generate_project", "build"},
                   "Run the build with verbose output (and CONFIG_LED on real boards)."),
+      cmsis_path_option(),
   };
   return info;
 }
@@ -293,6 +295,11 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     const fs::path& tmp = draft.dir;
     const mlf::Archive& archive = draft.archive;
     const mlf::Module& module = draft.module;
+    // Without cmsis_path / $CMSIS_PATH, the Zephyr tree's own CMSIS-NN module (west's layout).
+    fs::path workspace = fs::path(zephyr_base).lexically_normal();
+    if (!workspace.has_filename()) workspace = workspace.parent_path();  // ".../zephyr/"
+    const auto cmsis = resolve_cmsis(options, module, draft.mlf_path, "zephyr",
+                                     {workspace.parent_path() / "modules" / "lib" / "cmsis-nn"});
     const std::uint64_t arena =
         workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
@@ -344,6 +351,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     for (const auto& o : board.compile_options)
       pc << " " << cmake_quote(o);
     pc << ")\n";
+    pc << cmsis_cmake_lines(cmsis);
     std::string project_cmake = pc.str();
     for (size_t at; (at = project_cmake.find("@LIST_DIR@")) != std::string::npos;)
       project_cmake.replace(at, 10, "${CMAKE_CURRENT_LIST_DIR}");
@@ -360,6 +368,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"zephyr_base", zephyr_base},
         {"zephyr_modules", modules},
         {"west_cmd", west},
+        {"cmsis", cmsis_project_json(cmsis)},
         {"footprint", {{"ram", ram}, {"flash", module.constants_size_bytes}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
