@@ -689,6 +689,8 @@ std::vector<std::uint8_t> LinkClient::get_output(std::uint16_t index) {
 
 void LinkClient::reset() {
   transact(UTVM_LINK_CMD_RESET, {}, {}, config_.reply_timeout);
+  // The device fell back to module 0: the next request re-selects ours with a HELLO.
+  have_info_ = false;
 }
 
 }  // namespace utvm::link

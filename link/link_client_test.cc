@@ -195,6 +195,16 @@ TEST(LinkClient, SelectsAModuleOfAMultiModuleFirmware) {
   EXPECT_EQ(got[2], 1 << 21);
   link.check_session();  // re-sends the selection with the token
 
+  // After a RESET the device is back on module 0; the client selects its module again.
+  link.reset();
+  link.set_input(0, {reinterpret_cast<const std::uint8_t*>(a), sizeof(a)});
+  link.run(1);
+  b = link.get_output(0);
+  ASSERT_EQ(b.size(), sizeof(got));
+  std::memcpy(got, b.data(), sizeof(got));
+  EXPECT_EQ(got[1], -8);
+  EXPECT_EQ(link.info().model_name, "twice");
+
   LinkClient other(*dev.stream, fast_config());
   other.select_module("nope");
   try {

@@ -124,7 +124,8 @@ class LinkClient {
   // step-by-step calls above.
   RunStats infer(std::span<const std::span<const std::uint8_t>> inputs,
                  std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs = 1);
-  // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots).
+  // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots). The
+  // next call says HELLO again, selecting this client's module once more.
   void reset();
   // After a session's work: asks the device (one HELLO) whether it still holds this session.
   // Throws Error(kTransport) when it reset since hello() (a brown-out, a watchdog, a reflash):
