@@ -45,6 +45,9 @@ std::optional<std::string> choose_module(const std::filesystem::path& dir,
                                          const std::string& requested);
 // The --module option of run and validate.
 void add_module_option(CLI::App& cmd, std::string& module);
+// The most .npz bytes `run` and `validate` unpack (inputs, expected outputs): far more than a
+// microcontroller holds, far less than a decompression bomb asks for.
+inline constexpr std::uint64_t kMaxRunNpzBytes = std::uint64_t{256} << 20;
 
 // A request with the inputs read from `inputs_file` (none when empty; an unreadable file is an
 // Error(kBadInput)), missing ones to be filled as `fill` and `seed` say; one run.

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/cmsis.h"
 #include "common/server_util.h"
 #include "project_layout.h"
 #include "utvm/common/error.h"
@@ -61,6 +62,7 @@ api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*
                   "metadata needs plus alignment slack."),
       make_option("cflags", "str", nullptr, {}, {"generate_project"},
                   "Extra C compiler flags for the device program (space separated)."),
+      cmsis_path_option(),
   };
   return info;
 }
@@ -75,6 +77,7 @@ void HostHandler::generate_project(const fs::path& model_library_format_path,
   if (auto it = options.find("cflags"); it != options.end() && it->is_string())
     req.extra_cflags = it->get<std::string>();
   req.device_sources = data_dir() / "device";
+  req.options = options;
   generate_host_project(req);
 }
 
