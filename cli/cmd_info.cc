@@ -48,7 +48,10 @@ std::string human(const std::string& archive, const utvm::mlf::Model& model) {
   for (const Module& m : model.modules) {
     out += fmt::format("\nmodule {}\n", m.name);
     out += fmt::format("  executor:         {}\n", to_string(m.executor));
-    out += fmt::format("  interface:        {}\n", to_string(m.interface));
+    out += fmt::format("  interface:        {}{}\n", to_string(m.interface),
+                       m.has_c_metadata
+                           ? fmt::format(" (C metadata: {}_get_c_metadata)", m.symbol_prefix())
+                           : std::string());
     if (m.entry_point.kind == EntryPoint::Kind::kNone) {
       out += "  entry point:      none (graph executor)\n";
     } else {

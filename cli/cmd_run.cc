@@ -43,6 +43,7 @@ struct RunArgs {
   double run_timeout_sec = 120.0;
   std::vector<std::string> options;
   bool list_options = false;
+  std::string module;
   bool no_wait = false;
 };
 
@@ -111,6 +112,7 @@ void do_run(RunArgs& a) {
     throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
+  const auto module = a.list_options ? std::nullopt : utvm::cli::choose_module(dir, a.module);
   const utvm::cli::ProjectLock lock(dir, "running", !a.no_wait);
 
   utvm::cli::DeviceSession session(dir);
@@ -127,6 +129,7 @@ void do_run(RunArgs& a) {
       utvm::cli::make_request(a.inputs, fill, a.seed, a.timeout_sec, a.run_timeout_sec);
   req.repeat = a.repeat;
   req.number = a.number;
+  req.module = module;
   std::vector<std::pair<std::string, utvm::npz::Array>> expected;
   if (!a.expected.empty()) expected = utvm::npz::read_npz(a.expected, utvm::cli::kMaxRunNpzBytes);
 
@@ -168,6 +171,7 @@ void do_run(RunArgs& a) {
     nlohmann::ordered_json j;
     j["project_dir"] = dir.string();
     j["model"] = device.model_name;
+    j["module_index"] = device.module_index;
     j["build_id"] = device.build_id;
     j["inputs"] = nlohmann::json::array();
     for (const auto& s : specs)
@@ -237,6 +241,7 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--repeat", a->repeat, "How many measurements")->capture_default_str();
   cmd->add_option("--number", a->number, "Runs per measurement")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the outputs and run times as JSON (nothing else)");
+  utvm::cli::add_module_option(*cmd, a->module);
   utvm::cli::add_timeout_options(
       *cmd, a->timeout_sec, a->run_timeout_sec,
       "Seconds to wait for the answer to RUN (all --number runs of one measurement) before "
@@ -253,6 +258,7 @@ void register_run_command(CLI::App& app) {
       "  utvm run ./proj --fill-mode random --print-top 3\n"
       "  utvm run ./proj -i in.npz -o out.npz --print-time --repeat 10 --number 100\n"
       "  utvm run ./proj -i in.npz --expected want.npz --rtol 1e-5   (exit 9 if they differ)\n"
+      "  utvm run ./proj --module sine -i in.npz   (a model.tar with several modules)\n"
       "  utvm run --device micro ./proj -i in.npz   (tvmc style)");
   cmd->callback([a] { do_run(*a); });
 }

@@ -36,6 +36,7 @@ struct ValidateArgs {
   double timeout_sec = 10.0;
   double run_timeout_sec = 120.0;
   std::vector<std::string> options;
+  std::string module;
 };
 
 std::string file_bytes(const fs::path& path) {
@@ -97,8 +98,9 @@ void do_validate(const ValidateArgs& a) {
                             "with a host build of its model",
                             dir.string()));
 
-  const utvm::cli::SessionRequest req =
+  utvm::cli::SessionRequest req =
       utvm::cli::make_request(a.inputs, fill, a.seed, a.timeout_sec, a.run_timeout_sec);
+  req.module = utvm::cli::choose_module(dir, a.module);
 
   const fs::path ref_dir = reference_project(dir, model);
 
@@ -145,6 +147,7 @@ void do_validate(const ValidateArgs& a) {
     j["platform"] = platform;
     j["reference_dir"] = ref_dir.string();
     j["model"] = device.device.model_name;
+    j["module_index"] = device.device.module_index;
     j["rtol"] = a.rtol;
     j["atol"] = a.atol;
     j["outputs"] = nlohmann::json::array();
@@ -227,6 +230,7 @@ void register_validate_command(CLI::App& app) {
   cmd->add_option("--atol", a->atol, "Absolute tolerance (0 with --rtol 0: bit for bit)")
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the comparison as JSON (nothing else on stdout)");
+  utvm::cli::add_module_option(*cmd, a->module);
   utvm::cli::add_timeout_options(*cmd, a->timeout_sec, a->run_timeout_sec,
                                  "Seconds to wait for the answer to RUN before retrying; a hung "
                                  "model fails after 5 tries");

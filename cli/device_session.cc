@@ -1,11 +1,14 @@
 #include "device_session.h"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include <chrono>
 #include <cstring>
 
 #include "utvm/common/error.h"
+#include "utvm/mlf/model.h"
 #include "utvm/project_api/errors.h"
 #include "utvm/project_api/options.h"
 #include "utvm/transport/byte_stream.h"
@@ -71,6 +74,36 @@ SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::
   return req;
 }
 
+std::optional<std::string> choose_module(const fs::path& dir, const std::string& requested) {
+  std::vector<std::string> names;
+  try {
+    for (const mlf::Module& m : mlf::load_model(dir / "model.tar").modules)
+      names.push_back(m.name);
+  } catch (const Error&) {
+    if (requested.empty()) return std::nullopt;
+    return requested;
+  }
+  const bool known = std::find(names.begin(), names.end(), requested) != names.end();
+  if (requested.empty()) {
+    if (names.size() <= 1) return std::nullopt;
+    throw Error(ExitCode::kUsage,
+                fmt::format("the model of {} holds {} modules ({}): choose one with --module NAME",
+                            dir.string(), names.size(), fmt::join(names, ", ")));
+  }
+  if (!known) {
+    throw Error(ExitCode::kUsage, fmt::format("--module {}: the model of {} has no such module "
+                                              "(its modules: {})",
+                                              requested, dir.string(), fmt::join(names, ", ")));
+  }
+  return requested;
+}
+
+void add_module_option(CLI::App& cmd, std::string& module) {
+  cmd.add_option("--module", module,
+                 "Which module of a multi-module model to run (required when the model.tar "
+                 "holds several; see `utvm info`)");
+}
+
 void add_timeout_options(CLI::App& cmd, double& timeout_sec, double& run_timeout_sec,
                          const std::string& run_timeout_help) {
   cmd.add_option("--timeout", timeout_sec, "Seconds to wait for each device reply before retrying")
@@ -111,6 +144,7 @@ SessionResult DeviceSession::run(const nlohmann::json& options, const SessionReq
   link_config.run_timeout =
       std::chrono::milliseconds(static_cast<long>(req.run_timeout_sec * 1000));
   link::LinkClient link(stream, link_config);
+  if (req.module) link.select_module(*req.module);
 
   res.device = link.hello();
   for (const auto& t : res.device.inputs)

@@ -33,8 +33,18 @@ struct SessionRequest {
   unsigned repeat = 1, number = 1;
   double timeout_sec = 10.0;
   double run_timeout_sec = 120.0;
+  std::optional<std::string> module;  // the module of a multi-module firmware (choose_module)
 };
 
+// The module `run` / `validate --module` address in the project in `dir`, checked against the
+// project's model.tar: for a multi-module model `requested` must name one of its modules, and is
+// required; for a single-module model it is optional (nullopt: the device's first module).
+// Error(kUsage) listing the modules otherwise. Without a readable model.tar the request passes
+// unchecked (the device checks it).
+std::optional<std::string> choose_module(const std::filesystem::path& dir,
+                                         const std::string& requested);
+// The --module option of run and validate.
+void add_module_option(CLI::App& cmd, std::string& module);
 // The most .npz bytes `run` and `validate` unpack (inputs, expected outputs): far more than a
 // microcontroller holds, far less than a decompression bomb asks for.
 inline constexpr std::uint64_t kMaxRunNpzBytes = std::uint64_t{256} << 20;

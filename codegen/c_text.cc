@@ -116,4 +116,47 @@ bool is_c_identifier(std::string_view s) {
   return true;
 }
 
+std::string rename_identifiers(std::string_view c_text, std::string_view from,
+                               std::string_view to) {
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::string out;
+  out.reserve(c_text.size() + c_text.size() / 8);
+  size_t i = 0;
+  bool line_start = true;
+  while (i < c_text.size()) {
+    const char c = c_text[i];
+    size_t end = i + 1;
+    if (c == '"' || c == '\'') {
+      while (end < c_text.size() && c_text[end] != c && c_text[end] != '\n')
+        end += c_text[end] == '\\' ? 2 : 1;
+      end = std::min(end + 1, c_text.size());
+    } else if (c_text.compare(i, 2, "/*") == 0) {
+      end = c_text.find("*/", i + 2);
+      end = end == std::string_view::npos ? c_text.size() : end + 2;
+    } else if (c_text.compare(i, 2, "//") == 0 || (c == '#' && line_start)) {
+      end = c_text.find('\n', i);
+      end = end == std::string_view::npos ? c_text.size() : end;
+    } else if (ident(c)) {
+      while (end < c_text.size() && ident(c_text[end]))
+        ++end;
+      std::string_view word = c_text.substr(i, end - i);
+      if (word.starts_with(from) && !std::isdigit(static_cast<unsigned char>(c))) {
+        out += to;
+        out += word.substr(from.size());
+        line_start = false;
+        i = end;
+        continue;
+      }
+    }
+    out.append(c_text.substr(i, end - i));
+    if (c == '\n') {
+      line_start = true;
+    } else if (c != ' ' && c != '\t') {
+      line_start = false;
+    }
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace utvm::codegen::detail

@@ -42,6 +42,11 @@ uint64_t shape_bytes(const mlf::DType& d, const std::vector<int64_t>& shape);
 // True for a valid C identifier.
 bool is_c_identifier(std::string_view s);
 
+// `c_text` with every identifier that starts with `from` (in code: not inside string or character
+// literals, comments or preprocessor lines) starting with `to` instead. How one module's
+// generated code gets names of its own when several modules share a firmware file.
+std::string rename_identifiers(std::string_view c_text, std::string_view from, std::string_view to);
+
 // The preamble every generated file shares: alignment macro, fixed-width ints.
 extern const char* const kAlignMacro;
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "c_text.h"
+#include "firmware_units.h"
 #include "utvm/common/error.h"
 #include "utvm/mlf/dtype.h"
 #include "utvm/mlf/model.h"
@@ -227,6 +228,11 @@ InterfaceStructs parse_interface_header(std::string_view header_text,
 }
 
 std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) {
+  return detail::glue_unit(model, options, {}) + detail::model_table({"utvm_glue_model"});
+}
+
+std::string detail::glue_unit(const GlueModel& model, const GlueOptions& options,
+                              const UnitNames& unit) {
   if (!is_c_identifier(model.entry_symbol)) {
     throw Error(ExitCode::kBadInput,
                 fmt::format("generating glue for module \"{}\": no usable entry point symbol "
@@ -259,8 +265,9 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
                                    ? align_up(*options.workspace_size_bytes, 16)
                                    : default_arena_bytes(model.workspace_size_bytes);
   const bool with_arena = model.needs_workspace_allocator || options.workspace_size_bytes;
+  const std::string arena = unit.shared_arena.empty() ? "utvm_glue_arena" : unit.shared_arena;
   const std::string init_arena =
-      with_arena ? "  utvm_workspace_init(utvm_glue_arena, sizeof(utvm_glue_arena));\n" : "";
+      with_arena ? fmt::format("  utvm_workspace_init({0}, sizeof({0}));\n", arena) : "";
 
   // C-interface members: the header's names (already in the tensors) or sanitised names.
   auto member_of = [](const GlueTensor& t) {
@@ -304,7 +311,7 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
   }
   out += '\n';
   out += detail::kAlignMacro;
-  if (with_arena) {
+  if (with_arena && unit.shared_arena.empty()) {
     out += "\n/* Workspace arena for TVMBackendAllocWorkspace (reset before every run). */\n";
     out += fmt::format("static uint8_t utvm_glue_arena[{}] UTVM_GLUE_ALIGNED;\n", arena_bytes);
   }
@@ -438,7 +445,7 @@ std::string generate_glue_c(const GlueModel& model, const GlueOptions& options) 
   }
 
   out += fmt::format(
-      "\nconst utvm_model_t utvm_model = {{\n    .name = {},\n    .build_id = {},\n"
+      "\nstatic const utvm_model_t utvm_glue_model = {{\n    .name = {},\n    .build_id = {},\n"
       "    .num_inputs = {},\n    .num_outputs = {},\n    .inputs = {},\n    .outputs = {},\n"
       "    .run = utvm_glue_run,\n}};\n",
       c_string_literal(model.module_name), c_string_literal(options.build_id), ins.size(),

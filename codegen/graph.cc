@@ -8,6 +8,7 @@
 #include <set>
 
 #include "c_text.h"
+#include "firmware_units.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
 
@@ -41,14 +42,18 @@ struct Storage {
 class Lowering {
  public:
   Lowering(const mlf::Module& module, const mlf::Graph& graph,
-           const std::vector<mlf::Param>& params, const GraphOptions& options)
-      : module_(module), graph_(graph), params_(params), options_(options) {
+           const std::vector<mlf::Param>& params, const GraphOptions& options,
+           const detail::UnitNames& unit)
+      : module_(module), graph_(graph), params_(params), options_(options), unit_(unit) {
     file_ = !options.graph_file_name.empty() ? options.graph_file_name
             : module.files.graph_json        ? *module.files.graph_json
                                              : std::string("graph.json");
   }
 
   std::string run() {
+    if (graph_.nodes.size() > 100000 || graph_.heads.size() > 65535) {
+      fail("graph too large for a device");
+    }
     check_tables();
     classify_nodes();
     plan_storage();
@@ -298,8 +303,10 @@ class Lowering {
       const uint64_t arena = options_.workspace_size_bytes
                                  ? align_up(*options_.workspace_size_bytes, 16)
                                  : default_arena_bytes(module_.workspace_size_bytes);
-      out += "\n/* Workspace arena for kernel scratch (TVMBackendAllocWorkspace). */\n";
-      out += fmt::format("static uint8_t utvm_graph_arena[{}] UTVM_GLUE_ALIGNED;\n", arena);
+      if (unit_.shared_arena.empty()) {
+        out += "\n/* Workspace arena for kernel scratch (TVMBackendAllocWorkspace). */\n";
+        out += fmt::format("static uint8_t utvm_graph_arena[{}] UTVM_GLUE_ALIGNED;\n", arena);
+      }
     }
 
     // Params used anywhere (in place or copied).
@@ -461,7 +468,11 @@ class Lowering {
     out += "  return kernel(values, type_codes, num_args, &ret_value, &ret_type_code, NULL);\n}\n";
 
     out += "\nstatic int32_t utvm_graph_run(void) {\n  int32_t rc = 0;\n";
-    if (with_arena) out += "  utvm_workspace_init(utvm_graph_arena, sizeof(utvm_graph_arena));\n";
+    if (with_arena) {
+      const std::string arena =
+          unit_.shared_arena.empty() ? "utvm_graph_arena" : unit_.shared_arena;
+      out += fmt::format("  utvm_workspace_init({0}, sizeof({0}));\n", arena);
+    }
     for (uint32_t n = 0; n < graph_.nodes.size(); ++n) {
       if (roles_[n] != NodeRole::kParam) continue;
       uint32_t e = graph_.node_row_ptr[n];
@@ -483,7 +494,7 @@ class Lowering {
     out += "  return rc;\n}\n";
 
     out += fmt::format(
-        "\nconst utvm_model_t utvm_model = {{\n    .name = {},\n    .build_id = {},\n"
+        "\nstatic const utvm_model_t utvm_graph_model = {{\n    .name = {},\n    .build_id = {},\n"
         "    .num_inputs = {},\n    .num_outputs = {},\n    .inputs = {},\n    .outputs = {},\n"
         "    .run = utvm_graph_run,\n}};\n",
         c_string_literal(module_.name), c_string_literal(options_.build_id), input_nodes_.size(),
@@ -496,6 +507,7 @@ class Lowering {
   const mlf::Graph& graph_;
   const std::vector<mlf::Param>& params_;
   const GraphOptions& options_;
+  const detail::UnitNames& unit_;
   std::string file_;
   std::vector<Entry> entries_;
   std::vector<NodeRole> roles_;
@@ -510,15 +522,18 @@ class Lowering {
 std::string generate_graph_executor_c(const mlf::Module& module, const mlf::Graph& graph,
                                       const std::vector<mlf::Param>& params,
                                       const GraphOptions& options) {
-  if (graph.nodes.size() > 100000 || graph.heads.size() > 65535) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: graph too large for a device", options.graph_file_name));
-  }
-  return Lowering(module, graph, params, options).run();
+  return Lowering(module, graph, params, options, {}).run() +
+         detail::model_table({"utvm_graph_model"});
 }
 
 std::string generate_graph_executor_c(const mlf::Archive& archive, const mlf::Module& module,
                                       const GraphOptions& options) {
+  return detail::graph_unit(archive, module, options, {}) +
+         detail::model_table({"utvm_graph_model"});
+}
+
+std::string detail::graph_unit(const mlf::Archive& archive, const mlf::Module& module,
+                               const GraphOptions& options, const UnitNames& unit) {
   if (!module.files.graph_json) {
     throw Error(ExitCode::kBadInput,
                 fmt::format("{}: module \"{}\" has no graph JSON (not a graph-executor module)",
@@ -539,7 +554,7 @@ std::string generate_graph_executor_c(const mlf::Archive& archive, const mlf::Mo
   }
   GraphOptions opts = options;
   if (opts.graph_file_name.empty()) opts.graph_file_name = graph_name;
-  return generate_graph_executor_c(module, graph, params, opts);
+  return Lowering(module, graph, params, opts, unit).run();
 }
 
 }  // namespace utvm::codegen

@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // rx of 64 bytes like a small MCU (the first input byte picks a larger one sometimes).
   static std::uint8_t rx[300];
   const std::size_t rx_len = (size > 0 && data[0] & 1) ? sizeof(rx) : 64;
-  if (utvm_link_serve(&utvm_model, rx, rx_len) != UTVM_LINK_E_DEAD_LINK) std::abort();
+  if (utvm_link_serve(utvm_models, utvm_num_models, rx, rx_len) != UTVM_LINK_E_DEAD_LINK)
+    std::abort();
   utvm::link::FrameDecoder decoder;
   decoder.feed(g_out);
   utvm::link::Frame f;

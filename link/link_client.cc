@@ -267,12 +267,15 @@ Frame LinkClient::transact(std::uint8_t type, std::span<const std::uint8_t> head
 }
 
 std::optional<std::uint32_t> LinkClient::hello_frame(DeviceInfo& info) {
-  Le<5> req;
-  req.put(UTVM_LINK_PROTOCOL_VERSION, 1).put(session_, 4);
+  Le<6> req;
+  req.put(UTVM_LINK_PROTOCOL_VERSION, 1).put(session_, 4).put(module_index_, 1);
   Frame f = transact(UTVM_LINK_CMD_HELLO, req.span(), {}, config_.reply_timeout);
   Reader r(f.payload, "HELLO");
   info.protocol_version = static_cast<unsigned>(r.le(1));
-  if (info.protocol_version != UTVM_LINK_PROTOCOL_VERSION) {
+  // Version 1 firmware has one module and no module table; it ignores the module byte.
+  constexpr unsigned kOldestProtocol = 1;
+  if (info.protocol_version < kOldestProtocol ||
+      info.protocol_version > UTVM_LINK_PROTOCOL_VERSION) {
     throw Error(ExitCode::kTransport,
                 fmt::format("link: the device speaks link protocol v{}, this utvm speaks v{}: "
                             "rebuild and flash the project with this utvm",
@@ -287,6 +290,24 @@ std::optional<std::uint32_t> LinkClient::hello_frame(DeviceInfo& info) {
   info.build_id = r.str();
   std::optional<std::uint32_t> previous;  // firmware older than session tokens has none
   if (r.remaining() >= 4) previous = static_cast<std::uint32_t>(r.le(4));
+  info.modules.clear();
+  info.module_index = module_index_;
+  if (info.protocol_version >= 2) {
+    const auto count = r.le(1);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      ModuleSummary& m = info.modules.emplace_back();
+      m.name = r.str();
+      m.inputs = static_cast<std::uint16_t>(r.le(2));
+      m.outputs = static_cast<std::uint16_t>(r.le(2));
+    }
+    if (module_index_ >= info.modules.size()) {
+      throw Error(ExitCode::kTransport, "link: malformed HELLO answer (no such module)");
+    }
+  } else {
+    info.modules.push_back({info.model_name, static_cast<std::uint16_t>(info.inputs.size()),
+                            static_cast<std::uint16_t>(info.outputs.size())});
+    info.module_index = 0;
+  }
   r.done();
   return previous;
 }
@@ -303,10 +324,32 @@ void LinkClient::check_session() {
   }
 }
 
+void LinkClient::select_module(std::string name) {
+  wanted_module_ = std::move(name);
+  have_info_ = false;
+}
+
 DeviceInfo LinkClient::hello() {
   DeviceInfo info;
   {
     hello_frame(info);
+    if (wanted_module_ && info.model_name != *wanted_module_) {
+      std::vector<std::string> names;
+      std::optional<std::size_t> index;
+      for (std::size_t i = 0; i < info.modules.size(); ++i) {
+        names.push_back(info.modules[i].name);
+        if (info.modules[i].name == *wanted_module_) index = i;
+      }
+      if (!index || info.protocol_version < 2) {
+        throw Error(ExitCode::kUsage,
+                    fmt::format("link: the firmware on the device has no module '{}' (its "
+                                "modules: {})",
+                                *wanted_module_, fmt::join(names, ", ")));
+      }
+      module_index_ = static_cast<std::uint8_t>(*index);
+      info = DeviceInfo{};
+      hello_frame(info);
+    }
     if (info.max_payload < 16) {
       throw Error(ExitCode::kTransport,
                   fmt::format("link: the device accepts only {}-byte payloads", info.max_payload));
@@ -646,6 +689,8 @@ std::vector<std::uint8_t> LinkClient::get_output(std::uint16_t index) {
 
 void LinkClient::reset() {
   transact(UTVM_LINK_CMD_RESET, {}, {}, config_.reply_timeout);
+  // The device fell back to module 0: the next request re-selects ours with a HELLO.
+  have_info_ = false;
 }
 
 }  // namespace utvm::link

@@ -135,7 +135,7 @@ TEST(LinkClient, FullCycleThroughA64ByteReceiveBuffer) {
   auto info = link.hello();
   EXPECT_EQ(info.model_name, "add_one");
   EXPECT_EQ(info.build_id, "test-build-1");
-  EXPECT_EQ(info.protocol_version, 1u);
+  EXPECT_EQ(info.protocol_version, 2u);
   EXPECT_EQ(info.max_payload, 62u);
   ASSERT_EQ(info.inputs.size(), 1u);
   ASSERT_EQ(info.outputs.size(), 1u);
@@ -163,6 +163,59 @@ TEST(LinkClient, FullCycleThroughA64ByteReceiveBuffer) {
   for (float v : cleared)
     EXPECT_EQ(v, 0.0f);
   EXPECT_EQ(link.counters().retransmits, 0u);
+}
+
+// The test device holds two modules (add_one, twice): HELLO lists both, select_module picks one
+// by name, and a name the firmware lacks is a usage error listing the modules.
+TEST(LinkClient, SelectsAModuleOfAMultiModuleFirmware) {
+  Device dev = Device::test_device(64);
+  LinkClient link(*dev.stream, fast_config());
+  auto first = link.hello();
+  ASSERT_EQ(first.modules.size(), 2u);
+  EXPECT_EQ(first.modules[0].name, "add_one");
+  EXPECT_EQ(first.modules[1].name, "twice");
+  EXPECT_EQ(first.module_index, 0u);
+
+  link.select_module("twice");
+  auto info = link.hello();
+  EXPECT_EQ(info.model_name, "twice");
+  EXPECT_EQ(info.module_index, 1u);
+  ASSERT_EQ(info.inputs.size(), 1u);
+  EXPECT_EQ(info.inputs[0].dtype, "int32");
+  EXPECT_EQ(info.inputs[0].shape, (std::vector<std::int64_t>{3}));
+  const std::int32_t a[3] = {7, -4, 1 << 20};
+  link.set_input(0, {reinterpret_cast<const std::uint8_t*>(a), sizeof(a)});
+  link.run(1);
+  auto b = link.get_output(0);
+  std::int32_t got[3];
+  ASSERT_EQ(b.size(), sizeof(got));
+  std::memcpy(got, b.data(), sizeof(got));
+  EXPECT_EQ(got[0], 14);
+  EXPECT_EQ(got[1], -8);
+  EXPECT_EQ(got[2], 1 << 21);
+  link.check_session();  // re-sends the selection with the token
+
+  // After a RESET the device is back on module 0; the client selects its module again.
+  link.reset();
+  link.set_input(0, {reinterpret_cast<const std::uint8_t*>(a), sizeof(a)});
+  link.run(1);
+  b = link.get_output(0);
+  ASSERT_EQ(b.size(), sizeof(got));
+  std::memcpy(got, b.data(), sizeof(got));
+  EXPECT_EQ(got[1], -8);
+  EXPECT_EQ(link.info().model_name, "twice");
+
+  LinkClient other(*dev.stream, fast_config());
+  other.select_module("nope");
+  try {
+    other.hello();
+    ADD_FAILURE() << "an unknown module was accepted";
+  } catch (const utvm::Error& e) {
+    EXPECT_EQ(e.code(), utvm::ExitCode::kUsage);
+    EXPECT_NE(std::string(e.what()).find("no module 'nope' (its modules: add_one, twice)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // A device that reboots mid-session (here: another client's RESET, which clears the session

@@ -298,6 +298,10 @@ class Loader {
         }) ||
         object_has_symbol("TVMBackendAllocWorkspace");
     mod.static_memory_plan = mod.executor == Executor::kAot && !mod.needs_workspace_allocator;
+    mod.system_lib = any_source([](const std::string& s) {
+                       return detail::find_definition(s, "TVMSystemLibEntryPoint").has_value();
+                     }) ||
+                     object_has_symbol("TVMSystemLibEntryPoint");
     {
       std::vector<std::pair<std::string, const std::string*>> code;
       for (std::size_t i = 0; i < srcs.size(); ++i)
@@ -324,7 +328,14 @@ class Loader {
       graph_io(mod, g, params, meta_inputs, meta_outputs);
     } else {
       detect_entry_point(mod, srcs, header, object_has_symbol);
+      std::optional<detail::CMetadata> c_metadata;
+      for (const std::string* s : srcs) {
+        if (!detail::contains_identifier(*s, prefix + "_get_c_metadata")) continue;
+        if ((c_metadata = detail::scan_c_metadata(*s))) break;
+      }
+      mod.has_c_metadata = c_metadata.has_value();
       aot_io(mod, header, relay, params, meta_inputs, meta_outputs);
+      if (c_metadata) apply_c_metadata(mod, *c_metadata);
     }
     if (mod.workspace_size_bytes == 0) {
       auto it = header.macros.find(upper(prefix) + "_WORKSPACE_SIZE");
@@ -442,6 +453,49 @@ class Loader {
     }
   }
 
+  // Packed AOT (TVM >= 0.9) describes its run arguments in C (tvmgen_<mod>_get_c_metadata): the
+  // shapes and dtypes there fill what metadata.json and the Relay text left open, and name the
+  // tensors when nothing else does (metadata.json names win: TVM's outputs are keyed by them).
+  void apply_c_metadata(Module& mod, const detail::CMetadata& meta) const {
+    for (auto [list, rows] :
+         {std::pair{&mod.inputs, &meta.inputs}, std::pair{&mod.outputs, &meta.outputs}}) {
+      if (list->size() != rows->size()) {
+        // The C metadata is positional and exact: rebuild the list in its order, keeping what
+        // is known of each tensor under that name.
+        std::vector<TensorInfo> rebuilt;
+        for (const auto& row : *rows) {
+          TensorInfo t;
+          t.name = row.name;
+          t.c_name = sanitize_name(row.name);
+          for (const TensorInfo& known : *list) {
+            if (known.c_name == t.c_name) t = known;
+          }
+          rebuilt.push_back(std::move(t));
+        }
+        *list = std::move(rebuilt);
+      }
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        TensorInfo& t = (*list)[i];
+        const detail::CTensorInfo& row = (*rows)[i];
+        std::string dtype;
+        try {
+          dtype = dtype_name(DType{static_cast<std::uint8_t>(row.dtype_code),
+                                   static_cast<std::uint8_t>(row.dtype_bits),
+                                   static_cast<std::uint16_t>(row.dtype_lanes)});
+        } catch (const Error&) {
+          continue;
+        }
+        if (t.dtype.empty()) t.dtype = dtype;
+        if (t.dtype != dtype) continue;  // disagrees with metadata.json: trust the latter
+        if (!t.shape) {
+          bool ok = std::all_of(row.shape.begin(), row.shape.end(), [](auto d) { return d >= 0; });
+          if (ok && (t.bytes == 0 || shape_bytes(row.shape, dtype) == t.bytes)) t.shape = row.shape;
+        }
+        if (t.bytes == 0 && t.shape) t.bytes = shape_bytes(*t.shape, t.dtype);
+      }
+    }
+  }
+
   void aot_io(Module& mod, const detail::HeaderInfo& header,
               const std::optional<detail::RelayMain>& relay, const std::vector<Param>& params,
               const std::vector<TensorInfo>& meta_inputs,
@@ -482,8 +536,17 @@ class Loader {
         names.push_back(m ? m->name : r ? r->name : member);
       }
     } else if (!relay_inputs.empty()) {
-      for (const auto* r : relay_inputs)
-        names.push_back(r->name);
+      // Linked constants (AOT, an empty params file) stay @main parameters in the Relay text;
+      // metadata.json (TVM >= 0.11) lists only the real inputs, so keep those when it has them.
+      for (const auto* r : relay_inputs) {
+        if (meta_inputs.empty() || from_meta(meta_inputs, sanitize_name(r->name)))
+          names.push_back(r->name);
+      }
+      if (names.size() != meta_inputs.size() && !meta_inputs.empty()) {
+        names.clear();
+        for (const auto& m : meta_inputs)
+          names.push_back(m.name);
+      }
     } else {
       for (const auto& m : meta_inputs)
         names.push_back(m.name);

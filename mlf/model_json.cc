@@ -33,6 +33,8 @@ json model_to_json(const Model& model) {
     jm["style"] = m.style.empty() ? json(nullptr) : json(m.style);
     jm["static_memory_plan"] = m.static_memory_plan;
     jm["needs_workspace_allocator"] = m.needs_workspace_allocator;
+    jm["c_metadata"] = m.has_c_metadata;
+    jm["system_lib"] = m.system_lib;
     jm["targets"] = m.targets;
     jm["workspace_size_bytes"] = m.workspace_size_bytes;
     jm["constants_size_bytes"] = m.constants_size_bytes;

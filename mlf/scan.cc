@@ -196,7 +196,102 @@ void parse_result_type(std::string_view t, std::vector<RelayTensorType>& out, bo
   out.push_back(*tt);
 }
 
+// The initialiser "{...}" of the definition of `symbol` (declared as `<type> symbol[N] = {`)
+// in `text`; empty when absent or unbalanced.
+std::string_view array_initialiser(std::string_view text, std::string_view type,
+                                   std::string_view symbol) {
+  std::string needle = std::string(type) + " " + std::string(symbol) + "[";
+  for (std::size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + 1)) {
+    std::size_t eq = text.find('=', at + needle.size());
+    std::size_t semi = text.find(';', at + needle.size());
+    if (eq == std::string_view::npos || (semi != std::string_view::npos && semi < eq)) continue;
+    std::size_t open = skip_ws(text, eq + 1);
+    if (open >= text.size() || text[open] != '{') continue;
+    std::size_t close = match_bracket(text, open);
+    if (close == std::string_view::npos) return {};
+    return text.substr(open + 1, close - open - 2);
+  }
+  return {};
+}
+
+std::optional<std::int64_t> c_integer(std::string_view t) {
+  t = trim(strip_comments(t));
+  while (!t.empty() && (t.back() == 'L' || t.back() == 'l' || t.back() == 'U' || t.back() == 'u'))
+    t.remove_suffix(1);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;
+  return v;
+}
+
+// The rows of one TVMTensorInfo table.
+std::optional<std::vector<CTensorInfo>> tensor_infos(std::string_view text, std::string_view body) {
+  std::vector<CTensorInfo> out;
+  if (trim(strip_comments(body)).empty()) return out;
+  for (std::string_view row : split_top(body)) {
+    std::string clean = strip_comments(row);
+    std::string_view r = trim(clean);
+    if (r.size() < 2 || r.front() != '{' || r.back() != '}') return std::nullopt;
+    auto fields = split_top(r.substr(1, r.size() - 2));
+    if (fields.size() != 4) return std::nullopt;
+    std::string_view name = trim(fields[0]);
+    if (name.size() < 2 || name.front() != '"' || name.back() != '"' ||
+        name.find('\\') != std::string_view::npos) {
+      return std::nullopt;
+    }
+    CTensorInfo t;
+    t.name = std::string(name.substr(1, name.size() - 2));
+    std::string_view shape_sym = trim(fields[1]);
+    auto ndim = c_integer(fields[2]);
+    std::string_view dtype = trim(fields[3]);
+    if (!ndim || *ndim < 0 || *ndim > 64 || dtype.size() < 2 || dtype.front() != '{') {
+      return std::nullopt;
+    }
+    auto parts = split_top(dtype.substr(1, dtype.size() - 2));
+    if (parts.size() != 3) return std::nullopt;
+    auto code = c_integer(parts[0]), bits = c_integer(parts[1]), lanes = c_integer(parts[2]);
+    if (!code || !bits || !lanes) return std::nullopt;
+    t.dtype_code = static_cast<unsigned>(*code);
+    t.dtype_bits = static_cast<unsigned>(*bits);
+    t.dtype_lanes = static_cast<unsigned>(*lanes);
+    if (*ndim > 0) {
+      std::string_view dims = array_initialiser(text, "int64_t", shape_sym);
+      auto values = split_top(dims);
+      if (values.size() != static_cast<std::size_t>(*ndim)) return std::nullopt;
+      for (std::string_view v : values) {
+        auto d = c_integer(v);
+        if (!d) return std::nullopt;
+        t.shape.push_back(*d);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<CMetadata> scan_c_metadata(std::string_view text) {
+  static constexpr std::string_view kType = "struct TVMTensorInfo ";
+  std::optional<std::vector<CTensorInfo>> inputs, outputs;
+  for (std::size_t at = text.find(kType); at != std::string_view::npos;
+       at = text.find(kType, at + 1)) {
+    std::size_t s = at + kType.size(), e = s;
+    while (e < text.size() && is_ident(text[e]))
+      ++e;
+    std::string_view sym = text.substr(s, e - s);
+    if (e >= text.size() || text[e] != '[') continue;
+    bool is_in = sym.ends_with("_inputs"), is_out = sym.ends_with("_outputs");
+    if (!is_in && !is_out) continue;
+    std::string_view body = array_initialiser(text, "struct TVMTensorInfo", sym);
+    auto rows = tensor_infos(text, body);
+    if (!rows) return std::nullopt;
+    (is_in ? inputs : outputs) = std::move(rows);
+  }
+  if (!inputs || !outputs) return std::nullopt;
+  return CMetadata{std::move(*inputs), std::move(*outputs)};
+}
 
 HeaderInfo scan_header(std::string_view text, std::string_view prefix) {
   HeaderInfo info;

@@ -29,6 +29,22 @@ std::optional<std::string> find_definition(std::string_view text, std::string_vi
 // True if `symbol` appears as a whole identifier in `text`.
 bool contains_identifier(std::string_view text, std::string_view symbol);
 
+// One TVMTensorInfo row of the C metadata that packed-interface AOT code defines for
+// `<prefix>_get_c_metadata` (tvm/runtime/metadata_types.h): name, shape and DLPack dtype.
+struct CTensorInfo {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  unsigned dtype_code = 0, dtype_bits = 0, dtype_lanes = 1;
+};
+struct CMetadata {
+  std::vector<CTensorInfo> inputs, outputs;
+};
+
+// The inputs and outputs tables of `static const struct TVMTensorInfo <sym>_inputs[N] = {...}`
+// and `..._outputs[N]` with their `int64_t <shape sym>[K] = {...}` shapes; nullopt when `text`
+// defines no such tables or they do not have the fixed shape TVM writes.
+std::optional<CMetadata> scan_c_metadata(std::string_view text);
+
 struct RelayTensorType {
   std::optional<std::vector<std::int64_t>> shape;  // nullopt for dynamic dims
   std::string dtype;

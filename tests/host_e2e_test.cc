@@ -324,7 +324,7 @@ TEST_F(HostBadInput, DeviceExitsMidRun) {
 
 // The device "reboots" part-way through the session: a fresh device process, with empty inputs,
 // takes over the link after the first 85 bytes of requests (HELLO, two TENSOR_INFO, SET_INPUT and
-// RUN are 77; the cut falls inside GET_OUTPUT). The link repairs the cut frame by resending it, so
+// RUN are 78; the cut falls inside GET_OUTPUT). The link repairs the cut frame by resending it, so
 // every request gets an answer, but the fresh device's outputs are zeros (before session tokens
 // utvm printed them and exited 0): run must fail with exit 8 and say the device reset. dd moves
 // one byte at a time, so the first device sees each request at once.
@@ -343,13 +343,13 @@ TEST_F(HostBadInput, DeviceResetMidRunIsDetected) {
 }
 
 // The model hangs on the device: the device answers HELLO, TENSOR_INFO and SET_INPUT (the first
-// 65 bytes of requests), then swallows RUN forever. --run-timeout bounds the wait (the default
+// 66 bytes of requests), then swallows RUN forever. --run-timeout bounds the wait (the default
 // would retry 120 s RUNs five times), and the error names RUN.
 TEST_F(HostBadInput, HungRunEndsAtTheRunTimeout) {
   // fd 3 keeps the link's output end open while cat swallows RUN
   const fs::path copy =
       with_device_script("hung",
-                         "dd bs=1 count=65 2>/dev/null | \"$d/utvm-device.real\"\n"
+                         "dd bs=1 count=66 2>/dev/null | \"$d/utvm-device.real\"\n"
                          "exec cat 3>&1 >/dev/null\n");
   auto r = run_command(
       fmt::format("{} run {} --fill-mode ones --timeout 2 --run-timeout 0.3", utvm(), q(copy)));

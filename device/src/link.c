@@ -1,6 +1,8 @@
 /* Device side of utvm's link protocol (docs/link-protocol.md, constants in utvm/link_proto.h).
  * Stop-and-wait: read one request frame into the caller's buffer, check it, answer it. Responses
- * are streamed from the tensors through a small staging buffer, so nothing large is copied. */
+ * are streamed from the tensors through a small staging buffer, so nothing large is copied.
+ * A firmware may hold several modules: HELLO selects one (g_link.module) and every other request
+ * addresses the selected one. */
 #include "utvm/link.h"
 
 #include <string.h>
@@ -119,15 +121,26 @@ static void tx_str(const char* s) {
   tx_bytes(s, n);
 }
 
-/* The host's session token (docs/link-protocol.md, "Device resets"): zero after a boot or a
- * RESET, set by HELLO. A HELLO answer carries the token that was in force before it, so the host
- * can tell that the device rebooted (and lost its inputs) since the session began. */
-static uint32_t g_session;
+/* The served modules and the session. The session token (docs/link-protocol.md, "Device
+ * resets") is zero after a boot or a RESET and set by HELLO; a HELLO answer carries the token
+ * that was in force before it, so the host can tell that the device rebooted (and lost its
+ * inputs) since the session began. `module` is the index HELLO selected (0 after a boot). */
+static struct {
+  const utvm_model_t* const* models;
+  uint16_t num_models;
+  uint16_t module;
+  uint32_t session;
+} g_link;
 
 static void handle_hello(const utvm_model_t* m, uint8_t seq, size_t max_payload) {
   size_t name_len = str_len255(m->name);
   size_t id_len = str_len255(m->build_id);
-  tx_begin(seq, UTVM_LINK_CMD_HELLO | UTVM_LINK_RESPONSE, 12 + 2 + name_len + id_len + 4);
+  size_t table_len = 1;
+  uint16_t i;
+  for (i = 0; i < g_link.num_models; ++i)
+    table_len += 5 + str_len255(g_link.models[i]->name);
+  tx_begin(seq, UTVM_LINK_CMD_HELLO | UTVM_LINK_RESPONSE,
+           12 + 2 + name_len + id_len + 4 + table_len);
   tx_le(UTVM_LINK_PROTOCOL_VERSION, 1);
   tx_le(0, 1); /* flags */
   tx_le(max_payload, 2);
@@ -136,7 +149,14 @@ static void handle_hello(const utvm_model_t* m, uint8_t seq, size_t max_payload)
   tx_le(utvm_workspace_capacity(), 4);
   tx_str(m->name);
   tx_str(m->build_id);
-  tx_le(g_session, 4);
+  tx_le(g_link.session, 4);
+  /* Every module: u8 count, then per module its name, inputs and outputs. */
+  tx_le(g_link.num_models, 1);
+  for (i = 0; i < g_link.num_models; ++i) {
+    tx_str(g_link.models[i]->name);
+    tx_le(g_link.models[i]->num_inputs, 2);
+    tx_le(g_link.models[i]->num_outputs, 2);
+  }
   tx_end();
 }
 
@@ -194,24 +214,35 @@ static void handle_run(const utvm_model_t* m, uint8_t seq, uint32_t count) {
   tx_end();
 }
 
-static void clear_session(const utvm_model_t* m) {
-  uint16_t i;
-  g_session = 0;
-  for (i = 0; i < m->num_inputs; ++i)
-    memset(m->inputs[i].data, 0, m->inputs[i].nbytes);
-  for (i = 0; i < m->num_outputs; ++i)
-    memset(m->outputs[i].data, 0, m->outputs[i].nbytes);
+static void clear_session(void) {
+  uint16_t k, i;
+  g_link.session = 0;
+  g_link.module = 0;
+  for (k = 0; k < g_link.num_models; ++k) {
+    const utvm_model_t* m = g_link.models[k];
+    for (i = 0; i < m->num_inputs; ++i)
+      memset(m->inputs[i].data, 0, m->inputs[i].nbytes);
+    for (i = 0; i < m->num_outputs; ++i)
+      memset(m->outputs[i].data, 0, m->outputs[i].nbytes);
+  }
   utvm_workspace_reset();
 }
 
 /* Answers one checked request frame. */
-static void dispatch(const utvm_model_t* m, uint8_t seq, uint8_t type, const uint8_t* p, size_t len,
-                     size_t max_payload) {
+static void dispatch(uint8_t seq, uint8_t type, const uint8_t* p, size_t len, size_t max_payload) {
+  const utvm_model_t* m = g_link.models[g_link.module];
   switch (type) {
     case UTVM_LINK_CMD_HELLO:
       if (len < 1) break;
-      handle_hello(m, seq, max_payload);
-      if (len >= 5) g_session = get_le(p + 1, 4);
+      if (len >= 6) {
+        if (p[5] >= g_link.num_models) {
+          send_error(seq, type, UTVM_LINK_ERR_BAD_INDEX, p[5]);
+          return;
+        }
+        g_link.module = p[5];
+      }
+      handle_hello(g_link.models[g_link.module], seq, max_payload);
+      if (len >= 5) g_link.session = get_le(p + 1, 4);
       return;
     case UTVM_LINK_CMD_TENSOR_INFO: {
       uint32_t index;
@@ -279,7 +310,7 @@ static void dispatch(const utvm_model_t* m, uint8_t seq, uint8_t type, const uin
       if (len != 0) break;
       send_simple(seq, type | UTVM_LINK_RESPONSE, NULL, 0);
       utvm_port_reset();
-      clear_session(m);
+      clear_session();
       return;
     default:
       send_error(seq, type, UTVM_LINK_ERR_UNKNOWN_COMMAND, type);
@@ -298,11 +329,18 @@ static int read_exact(uint8_t* buf, size_t n) {
   return 0;
 }
 
-int utvm_link_serve(const utvm_model_t* m, uint8_t* rx, size_t rx_len) {
+int utvm_link_serve(const utvm_model_t* const* models, uint16_t num_models, uint8_t* rx,
+                    size_t rx_len) {
   uint8_t h[UTVM_LINK_HEADER_BYTES];
   size_t have = 0;
   size_t max_payload;
-  if (m == NULL || rx == NULL || rx_len < UTVM_LINK_MIN_RX_BUFFER) return UTVM_LINK_E_BAD_BUFFER;
+  if (models == NULL || num_models == 0 || num_models > UTVM_LINK_MAX_MODELS) {
+    return UTVM_LINK_E_BAD_MODELS;
+  }
+  if (rx == NULL || rx_len < UTVM_LINK_MIN_RX_BUFFER) return UTVM_LINK_E_BAD_BUFFER;
+  if (g_link.models != models || g_link.module >= num_models) g_link.module = 0;
+  g_link.models = models;
+  g_link.num_models = num_models;
   max_payload = rx_len - UTVM_LINK_TRAILER_BYTES;
   if (max_payload > UTVM_LINK_MAX_PAYLOAD) max_payload = UTVM_LINK_MAX_PAYLOAD;
   g_tx.staged = 0;
@@ -343,6 +381,6 @@ int utvm_link_serve(const utvm_model_t* m, uint8_t* rx, size_t rx_len) {
       send_nak(h[1], UTVM_LINK_ERR_BAD_CRC);
       continue;
     }
-    dispatch(m, h[1], h[2], rx, len, max_payload);
+    dispatch(h[1], h[2], rx, len, max_payload);
   }
 }

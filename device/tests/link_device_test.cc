@@ -91,7 +91,8 @@ class DeviceLink : public ::testing::Test {
   // Serves everything queued; returns the decoded responses (bad frames fail the test).
   std::vector<Reply> serve(std::size_t rx_len = 64) {
     rx_.assign(rx_len, 0);
-    EXPECT_EQ(utvm_link_serve(&utvm_model, rx_.data(), rx_.size()), UTVM_LINK_E_DEAD_LINK);
+    EXPECT_EQ(utvm_link_serve(utvm_models, utvm_num_models, rx_.data(), rx_.size()),
+              UTVM_LINK_E_DEAD_LINK);
     FrameDecoder d;
     d.feed(g_port.out);
     std::vector<Reply> replies;
@@ -142,6 +143,51 @@ TEST_F(DeviceLink, HelloDescribesTheModelAndBuffer) {
   EXPECT_EQ(get(p, 6, 2), 1u);
   EXPECT_EQ(p.at(12), 7);  // "add_one"
   EXPECT_EQ(std::string(p.begin() + 13, p.begin() + 20), "add_one");
+}
+
+TEST_F(DeviceLink, HelloListsEveryModule) {
+  request(3, UTVM_LINK_CMD_HELLO, cat({{UTVM_LINK_PROTOCOL_VERSION}, le(0x1234, 4), {0}}));
+  auto r = serve();
+  ASSERT_EQ(r.size(), 1u);
+  const auto& p = r[0].payload;
+  // version, flags, max payload, inputs, outputs, workspace, "add_one", "test-build-1", token
+  std::size_t at = 12 + 1 + 7 + 1 + 12 + 4;
+  ASSERT_EQ(p.size(), at + 1 + (1 + 7 + 4) + (1 + 5 + 4));
+  EXPECT_EQ(p.at(at), 2);  // two modules
+  EXPECT_EQ(std::string(p.begin() + at + 2, p.begin() + at + 9), "add_one");
+  EXPECT_EQ(get(p, at + 9, 2), 1u);
+  EXPECT_EQ(get(p, at + 11, 2), 1u);
+  EXPECT_EQ(p.at(at + 13), 5);
+  EXPECT_EQ(std::string(p.begin() + at + 14, p.begin() + at + 19), "twice");
+}
+
+// HELLO's module byte selects the module later requests address; it stays selected until the
+// next HELLO that names one, and an index past the table is refused without changing it.
+TEST_F(DeviceLink, HelloSelectsTheModuleLaterRequestsAddress) {
+  const auto token = le(77, 4);
+  request(1, UTVM_LINK_CMD_HELLO, cat({{UTVM_LINK_PROTOCOL_VERSION}, token, {1}}));
+  request(2, UTVM_LINK_CMD_SET_INPUT, cat({le(0, 2), le(0, 4), le(5, 4), le(0xFFFFFFFD, 4)}));
+  request(3, UTVM_LINK_CMD_RUN, le(1, 4));
+  request(4, UTVM_LINK_CMD_GET_OUTPUT, cat({le(0, 2), le(0, 4), le(8, 4)}));
+  request(5, UTVM_LINK_CMD_HELLO, cat({{UTVM_LINK_PROTOCOL_VERSION}, token, {2}}));
+  request(6, UTVM_LINK_CMD_HELLO, cat({{UTVM_LINK_PROTOCOL_VERSION}, token}));
+  request(7, UTVM_LINK_CMD_HELLO, cat({{UTVM_LINK_PROTOCOL_VERSION}, token, {0}}));
+  auto r = serve();
+  ASSERT_EQ(r.size(), 7u);
+  EXPECT_EQ(std::string(r[0].payload.begin() + 13, r[0].payload.begin() + 18), "twice");
+  EXPECT_EQ(r[1].type, UTVM_LINK_CMD_SET_INPUT | UTVM_LINK_RESPONSE);
+  EXPECT_EQ(r[2].type, UTVM_LINK_CMD_RUN | UTVM_LINK_RESPONSE);
+  EXPECT_EQ(r[3].payload, cat({le(10, 4), le(0xFFFFFFFA, 4)}));  // b = 2 * a
+  EXPECT_EQ(r[4].type, UTVM_LINK_TYPE_ERROR);
+  EXPECT_EQ(get(r[4].payload, 1, 2), UTVM_LINK_ERR_BAD_INDEX);
+  EXPECT_EQ(std::string(r[5].payload.begin() + 13, r[5].payload.begin() + 18), "twice");
+  EXPECT_EQ(std::string(r[6].payload.begin() + 13, r[6].payload.begin() + 20), "add_one");
+}
+
+TEST_F(DeviceLink, RefusesAnEmptyModelTable) {
+  std::uint8_t rx[64];
+  EXPECT_EQ(utvm_link_serve(utvm_models, 0, rx, sizeof(rx)), UTVM_LINK_E_BAD_MODELS);
+  EXPECT_EQ(utvm_link_serve(nullptr, 1, rx, sizeof(rx)), UTVM_LINK_E_BAD_MODELS);
 }
 
 TEST_F(DeviceLink, TensorInfoGivesDtypeShapeAndSize) {
@@ -289,7 +335,7 @@ TEST_F(DeviceLink, TruncatedFrameEndsTheLoopCleanly) {
 
 TEST_F(DeviceLink, RejectsATooSmallReceiveBuffer) {
   std::uint8_t rx[8];
-  EXPECT_EQ(utvm_link_serve(&utvm_model, rx, sizeof(rx)), UTVM_LINK_E_BAD_BUFFER);
+  EXPECT_EQ(utvm_link_serve(utvm_models, utvm_num_models, rx, sizeof(rx)), UTVM_LINK_E_BAD_BUFFER);
 }
 
 // Fuzz-like: random noise (rich in SYNC bytes) interleaved with valid requests, delivered in

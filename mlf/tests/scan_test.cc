@@ -60,6 +60,40 @@ TEST(ScanHeader, StructsAndMacros) {
   EXPECT_EQ(h.macros.at("TVMGEN_NET_A_0_SIZE"), 12u);
 }
 
+// The TVMTensorInfo tables of packed AOT's C metadata, laid out as TVM >= 0.9 writes them
+// (written here for the test: two inputs, one a scalar, and one output).
+TEST(ScanCMetadata, TablesWithShapesAndDtypes) {
+  const std::string src =
+      "#include <tvm/runtime/metadata_types.h>\n"
+      "static const int64_t kMeta_inputs_0_shape[2] = {\n1L, \n4L};\n"
+      "static const struct TVMTensorInfo kMeta_inputs[2] = {\n"
+      "{\n\"audio:0\" /* name*/, \nkMeta_inputs_0_shape, \n2L /* num_shape*/, \n"
+      "{0, 8, 1} /* dtype*/}\n, \n"
+      "{\n\"scale\" /* name*/, \nkMeta_inputs_1_shape, \n0L /* num_shape*/, \n"
+      "{2, 32, 1} /* dtype*/}\n};\n"
+      "static const int64_t kMeta_outputs_0_shape[1] = {\n12L};\n"
+      "static const struct TVMTensorInfo kMeta_outputs[1] = {\n"
+      "{\n\"output0\" /* name*/, \nkMeta_outputs_0_shape, \n1L /* num_shape*/, \n"
+      "{2, 16, 4} /* dtype*/}\n};\n";
+  auto meta = scan_c_metadata(src);
+  ASSERT_TRUE(meta.has_value());
+  ASSERT_EQ(meta->inputs.size(), 2u);
+  EXPECT_EQ(meta->inputs[0].name, "audio:0");
+  EXPECT_EQ(meta->inputs[0].shape, (std::vector<std::int64_t>{1, 4}));
+  EXPECT_EQ(meta->inputs[0].dtype_code, 0u);
+  EXPECT_EQ(meta->inputs[0].dtype_bits, 8u);
+  EXPECT_EQ(meta->inputs[1].name, "scale");
+  EXPECT_TRUE(meta->inputs[1].shape.empty());
+  ASSERT_EQ(meta->outputs.size(), 1u);
+  EXPECT_EQ(meta->outputs[0].shape, (std::vector<std::int64_t>{12}));
+  EXPECT_EQ(meta->outputs[0].dtype_lanes, 4u);
+  // No tables, or a shape array that disagrees with num_shape: nothing.
+  EXPECT_FALSE(scan_c_metadata("int x;"));
+  std::string bad = src;
+  bad.replace(bad.find("2L /* num_shape*/"), 2, "3L");
+  EXPECT_FALSE(scan_c_metadata(bad));
+}
+
 TEST(ParseRelayMain, ParamsResultAndNames) {
   auto m = parse_relay_main(
       "#[version = \"0.0.5\"]\n"

@@ -306,14 +306,14 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
   write_project(model_library_format_path, project_dir, "arduino", [&](const ProjectDraft& draft) {
     const fs::path& mlf_path = draft.mlf_path;
     const fs::path& tmp = draft.dir;
-    const mlf::Archive& archive = draft.archive;
-    const mlf::Module& module = draft.module;
-    if (module.cmsis.needed() && board.is_avr()) {
-      refuse_cmsis(module, mlf_path, board.name,
-                   "CMSIS is Arm Cortex-M code that AVR boards cannot build; choose an Arm board "
-                   "(`utvm boards arduino`) or compile the model without --target=cmsis-nn");
+    const std::string model_name = draft.model_name();
+    if (board.is_avr()) {
+      refuse_cmsis_if_needed(draft.modules, mlf_path, board.name,
+                             "CMSIS is Arm Cortex-M code that AVR boards cannot build; choose an "
+                             "Arm board (`utvm boards arduino`) or compile the model without "
+                             "--target=cmsis-nn");
     }
-    const auto cmsis = resolve_cmsis(options, module, mlf_path, "arduino");
+    const auto cmsis = resolve_cmsis(options, draft.modules, mlf_path, "arduino");
 
     // The sketch folder: Arduino wants the .ino named after it.
     const fs::path sketch = tmp / kSketch;
@@ -323,7 +323,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
 
     // The model's C, flattened (as TVM's Arduino template), and its headers (kept: the glue
     // includes the interface header).
-    for (const auto& s : module.files.sources) {
+    for (const auto& s : draft.sources()) {
       const fs::path from = tmp / "model" / s;
       fs::path to = src / "model" / from.filename();
       if (fs::exists(to)) {
@@ -335,11 +335,9 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     const fs::path model_include = tmp / "model" / "codegen" / "host" / "include";
     if (fs::is_directory(model_include)) copy_tree(model_include, src / "model" / "include");
 
-    codegen::ExecutorOptions exec;
-    exec.build_id = fmt::format("{}-arduino-{}", module.name, board.name);
-    exec.workspace_size_bytes = workspace_option;
-    write_file(src / codegen::kExecutorFileName,
-               codegen::generate_executor_c(archive, module, exec));
+    write_file(
+        src / codegen::kExecutorFileName,
+        draft.executor_c(fmt::format("{}-arduino-{}", model_name, board.name), workspace_option));
 
     copy_tree(device_sources_ / "include", src / "runtime" / "include");
     copy_tree(device_sources_ / "src", src / "runtime" / "src");
@@ -379,26 +377,24 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
 
     // What the model takes, from its metadata. On AVR, constants live in RAM as well: the
     // generated code reads them with ordinary loads, and AVR flash is not in the data space.
-    const std::uint64_t arena =
-        workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+    const std::uint64_t arena = draft.arena_bytes(workspace_option);
     // On AVR the constants count against RAM: take the larger of the metadata's figure and
     // what the model's C declares (the metadata says 0 for weights inlined in the code).
-    std::uint64_t constants = module.constants_size_bytes;
+    std::uint64_t constants = draft.constants_bytes();
     if (board.is_avr()) {
       std::uint64_t declared = 0;
       for (const auto& e : fs::directory_iterator(src / "model"))
         if (e.path().extension() == ".c") declared += avr_constant_bytes(read_file(e.path()));
       constants = std::max(constants, declared);
     }
-    std::uint64_t ram =
-        arena + module.io_size_bytes + link_rx + kRuntimeRamBytes + kStackReserveBytes;
+    std::uint64_t ram = arena + draft.io_bytes() + link_rx + kRuntimeRamBytes + kStackReserveBytes;
     if (board.is_avr()) ram += constants;
     json project_json = {
         {"platform", "arduino"},
         {"board", board.name},
         {"fqbn", board.fqbn},
         {"project_type", "host_driven"},
-        {"model", module.name},
+        {"model", model_name},
         {"sketch", kSketch},
         {"baud", baud},
         {"arduino_cli_cmd", cli},
@@ -409,7 +405,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
          {{"ram", ram},
           {"flash", constants},
           {"workspace", arena},
-          {"io", module.io_size_bytes},
+          {"io", draft.io_bytes()},
           {"constants", constants},
           {"link_rx", link_rx}}},
     };

@@ -202,6 +202,23 @@ std::vector<std::string> lines(const std::string& text) {
 
 // ---- Project API surface -------------------------------------------------------------------
 
+// export_model_library_format([a, b]): one sketch serving both modules (the generation is
+// platforms/common's and codegen's; this checks the arduino server uses it).
+TEST(ArduinoServer, GeneratesEveryModuleOfAMultiModuleArchive) {
+  const fs::path mlf = fs::path(UTVM_SHARED_DIR) / "fixtures/tvm016/multi_module_aot.tar";
+  if (!fs::exists(mlf)) GTEST_SKIP() << mlf << " is absent (../shared not checked out)";
+  fs::path project = generate("multi", {{"board", "due"}}, mlf);
+  const fs::path src = project / "project" / "src";
+  ASSERT_TRUE(fs::is_directory(src)) << src;
+  for (const char* f :
+       {"model/multi_io_lib0.c", "model/multi_io_lib1.c", "model/sine_lib0.c", "model/sine_lib1.c"})
+    EXPECT_TRUE(fs::is_regular_file(src / f)) << f;
+  const std::string glue = read_file(src / "utvm_glue.c");
+  EXPECT_NE(glue.find("utvm_models[2] = {&utvm_m0_model, &utvm_m1_model}"), std::string::npos);
+  EXPECT_NE(read_file(project / "project.json").find("\"model\": \"multi_io+sine\""),
+            std::string::npos);
+}
+
 TEST(ArduinoServer, ServerInfoOffersTheBoardsAndTvmOptions) {
   auto h = handler(install().template_dir);
   auto info = h.server_info_query("0.13.0");

@@ -80,16 +80,11 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
   write_project(
       model_library_format_path, project_dir, "baremetal", [&](const ProjectDraft& draft) {
         const fs::path& tmp = draft.dir;
-        const mlf::Archive& archive = draft.archive;
-        const mlf::Module& module = draft.module;
-        const auto cmsis = resolve_cmsis(options, module, draft.mlf_path, "baremetal");
+        const std::string model_name = draft.model_name();
+        const auto cmsis = resolve_cmsis(options, draft.modules, draft.mlf_path, "baremetal");
 
-        const std::string build_id = fmt::format("{}-{}", module.name, board.name);
-        codegen::ExecutorOptions exec;
-        exec.build_id = build_id;
-        exec.workspace_size_bytes = workspace_option;
-        const std::string glue_c = codegen::generate_executor_c(archive, module, exec);
-        write_file(tmp / "src" / "utvm_glue.c", glue_c);
+        const std::string build_id = fmt::format("{}-{}", model_name, board.name);
+        write_file(tmp / "src" / "utvm_glue.c", draft.executor_c(build_id, workspace_option));
 
         copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
         copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
@@ -105,7 +100,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
            << "set(UTVM_EXTRA_CFLAGS" << cmake_list(split_words(cflags)) << ")\n"
            << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
            << "set(UTVM_MODEL_SOURCES\n";
-        pc << cmake_source_lines(module.files.sources, "${CMAKE_CURRENT_LIST_DIR}/model/");
+        pc << cmake_source_lines(draft.sources(), "${CMAKE_CURRENT_LIST_DIR}/model/");
         pc << ")\n"
            << "set(UTVM_MODEL_INCLUDE_DIRS "
               "\"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";
@@ -117,16 +112,15 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
           project_cmake.erase(at, 1);
         write_file(tmp / "project.cmake", project_cmake);
 
-        const std::uint64_t arena =
-            workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+        const std::uint64_t arena = draft.arena_bytes(workspace_option);
         json project_json = {
             {"platform", "baremetal"},
             {"board", board.name},
-            {"model", module.name},
+            {"model", model_name},
             {"cmsis", cmsis_project_json(cmsis)},
             {"footprint",
-             {{"ram", arena + module.io_size_bytes + stack + kRuntimeRamBytes},
-              {"flash", module.constants_size_bytes}}},
+             {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes},
+              {"flash", draft.constants_bytes()}}},
         };
         write_file(tmp / "project.json", project_json.dump(2) + "\n");
       });

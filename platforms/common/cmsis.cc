@@ -219,4 +219,21 @@ void refuse_cmsis(const mlf::Module& module, const fs::path& mlf_path, const std
                   first.file, mlf_path.string(), first.header, to_string(first.part), why));
 }
 
+std::optional<CmsisTree> resolve_cmsis(const json& options, std::span<const mlf::Module> modules,
+                                       const fs::path& mlf_path, std::string_view platform,
+                                       const std::vector<fs::path>& fallbacks) {
+  std::optional<CmsisTree> tree;
+  for (const mlf::Module& m : modules) {
+    auto t = resolve_cmsis(options, m, mlf_path, platform, fallbacks);
+    if (t && !tree) tree = std::move(t);
+  }
+  return tree;
+}
+
+void refuse_cmsis_if_needed(std::span<const mlf::Module> modules, const fs::path& mlf_path,
+                            const std::string& board, const std::string& why) {
+  for (const mlf::Module& m : modules)
+    if (m.cmsis.needed()) refuse_cmsis(m, mlf_path, board, why);
+}
+
 }  // namespace utvm::platforms

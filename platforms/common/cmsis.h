@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,15 @@ std::optional<CmsisTree> resolve_cmsis(const nlohmann::json& options, const mlf:
                                        std::string_view platform,
                                        const std::vector<std::filesystem::path>& fallbacks = {});
 
+// The same for a firmware of several modules (export_model_library_format([a, b])): every
+// module's CMSIS headers are checked against the one tree they share (the candidates are the
+// same for all); nullopt when no module needs CMSIS.
+std::optional<CmsisTree> resolve_cmsis(const nlohmann::json& options,
+                                       std::span<const mlf::Module> modules,
+                                       const std::filesystem::path& mlf_path,
+                                       std::string_view platform,
+                                       const std::vector<std::filesystem::path>& fallbacks = {});
+
 // Lines of CMake for a generated project: UTVM_CMSIS_INCLUDE_DIRS and UTVM_CMSIS_NN_SOURCES (empty
 // lists without CMSIS), built by the platform's CMakeLists as a static library so that only the
 // CMSIS-NN functions the model calls are linked.
@@ -70,5 +80,9 @@ nlohmann::json cmsis_project_json(const std::optional<CmsisTree>& cmsis);
 // model file, the first CMSIS header and `why`.
 [[noreturn]] void refuse_cmsis(const mlf::Module& module, const std::filesystem::path& mlf_path,
                                const std::string& board, const std::string& why);
+// refuse_cmsis for the first of `modules` that needs CMSIS; returns when none does.
+void refuse_cmsis_if_needed(std::span<const mlf::Module> modules,
+                            const std::filesystem::path& mlf_path, const std::string& board,
+                            const std::string& why);
 
 }  // namespace utvm::platforms

@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "utvm/codegen/executor.h"
+#include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/platforms/platforms.h"
@@ -306,6 +310,50 @@ void write_device(transport::ByteStream* stream, std::span<const std::uint8_t> d
   }
 }
 
+std::string ProjectDraft::model_name() const {
+  std::string name;
+  for (const mlf::Module& m : modules)
+    name += (name.empty() ? "" : "+") + m.name;
+  return name;
+}
+
+std::vector<std::string> ProjectDraft::sources() const {
+  std::set<std::string> all;
+  for (const mlf::Module& m : modules)
+    all.insert(m.files.sources.begin(), m.files.sources.end());
+  return {all.begin(), all.end()};
+}
+
+std::uint64_t ProjectDraft::io_bytes() const {
+  std::uint64_t sum = 0;
+  for (const mlf::Module& m : modules)
+    sum += m.io_size_bytes;
+  return sum;
+}
+
+std::uint64_t ProjectDraft::constants_bytes() const {
+  std::uint64_t sum = 0;
+  for (const mlf::Module& m : modules)
+    sum += m.constants_size_bytes;
+  return sum;
+}
+
+std::uint64_t ProjectDraft::arena_bytes(std::optional<std::uint64_t> option) const {
+  if (option) return *option;
+  std::uint64_t most = 0;
+  for (const mlf::Module& m : modules)
+    most = std::max(most, codegen::default_arena_bytes(m.workspace_size_bytes));
+  return most;
+}
+
+std::string ProjectDraft::executor_c(const std::string& build_id,
+                                     std::optional<std::uint64_t> workspace_size_bytes) const {
+  codegen::ExecutorOptions exec;
+  exec.build_id = build_id;
+  exec.workspace_size_bytes = workspace_size_bytes;
+  return codegen::generate_firmware_c(archive, modules, exec);
+}
+
 void write_project(const fs::path& mlf, const fs::path& project_dir, std::string_view platform,
                    const std::function<void(const ProjectDraft&)>& fill) {
   const fs::path mlf_path = fs::absolute(mlf);
@@ -327,19 +375,15 @@ void write_project(const fs::path& mlf, const fs::path& project_dir, std::string
     const auto archive = mlf::Archive::read(tmp / "model.tar");
     const auto model = mlf::load_model(archive, mlf_path.string());
     mlf::extract(archive, tmp / "model");
-    if (model.modules.size() != 1) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{} holds {} modules; the {} platform runs exactly one",
-                              mlf_path.string(), model.modules.size(), platform));
+    for (const mlf::Module& module : model.modules) {
+      if (module.files.sources.empty()) {
+        throw Error(ExitCode::kBadInput,
+                    fmt::format("{}: module '{}' has no C sources (only object files built for "
+                                "another target?); the {} platform compiles C",
+                                mlf_path.string(), module.name, platform));
+      }
     }
-    const mlf::Module& module = model.modules.front();
-    if (module.files.sources.empty()) {
-      throw Error(ExitCode::kBadInput,
-                  fmt::format("{}: module '{}' has no C sources (only object files built for "
-                              "another target?); the {} platform compiles C",
-                              mlf_path.string(), module.name, platform));
-    }
-    fill(ProjectDraft{mlf_path, project, tmp, archive, module});
+    fill(ProjectDraft{mlf_path, project, tmp, archive, model.modules});
     const fs::path launch = tmp / "launch_microtvm_api_server.sh";
     write_file(launch, fmt::format("#!/bin/sh\n# Project API server of this utvm {}-platform "
                                    "project.\nexec {} api-server {} \"$@\"\n",

@@ -293,31 +293,25 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
 
   write_project(model_library_format_path, project_dir, "zephyr", [&](const ProjectDraft& draft) {
     const fs::path& tmp = draft.dir;
-    const mlf::Archive& archive = draft.archive;
-    const mlf::Module& module = draft.module;
+    const std::string model_name = draft.model_name();
     // Without cmsis_path / $CMSIS_PATH, the Zephyr tree's own CMSIS-NN module (west's layout).
     fs::path workspace = fs::path(zephyr_base).lexically_normal();
     if (!workspace.has_filename()) workspace = workspace.parent_path();  // ".../zephyr/"
-    const auto cmsis = resolve_cmsis(options, module, draft.mlf_path, "zephyr",
+    const auto cmsis = resolve_cmsis(options, draft.modules, draft.mlf_path, "zephyr",
                                      {workspace.parent_path() / "modules" / "lib" / "cmsis-nn"});
-    const std::uint64_t arena =
-        workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
+    const std::uint64_t arena = draft.arena_bytes(workspace_option);
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
-    const std::uint64_t ram = arena + module.io_size_bytes + stack + kRuntimeRamBytes;
+    const std::uint64_t ram = arena + draft.io_bytes() + stack + kRuntimeRamBytes;
     if (board.ram_kib > 0 && ram > board.ram_kib * 1024) {
       throw Error(ExitCode::kOption,
                   fmt::format("model '{}' needs about {} bytes of RAM (workspace {}, tensors {}, "
                               "stack {}, runtime {}) but board {} has {} KiB",
-                              module.name, ram, arena, module.io_size_bytes, stack,
-                              kRuntimeRamBytes, board.name, board.ram_kib));
+                              model_name, ram, arena, draft.io_bytes(), stack, kRuntimeRamBytes,
+                              board.name, board.ram_kib));
     }
 
-    const std::string build_id = fmt::format("{}-zephyr-{}", module.name, board.name);
-    codegen::ExecutorOptions exec;
-    exec.build_id = build_id;
-    exec.workspace_size_bytes = workspace_option;
-    const std::string glue_c = codegen::generate_executor_c(archive, module, exec);
-    write_file(tmp / "src" / "utvm_glue.c", glue_c);
+    const std::string build_id = fmt::format("{}-zephyr-{}", model_name, board.name);
+    write_file(tmp / "src" / "utvm_glue.c", draft.executor_c(build_id, workspace_option));
     for (const char* f : {"main.c", "port_zephyr.c"}) {
       fs::copy_file(dir_ / "src" / f, tmp / "src" / f, fs::copy_options::overwrite_existing);
     }
@@ -340,7 +334,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
          << " CACHE STRING \"Zephyr modules (utvm option zephyr_modules)\")\n";
     }
     pc << "set(UTVM_MODEL_SOURCES\n";
-    pc << cmake_source_lines(module.files.sources, "@LIST_DIR@/model/");
+    pc << cmake_source_lines(draft.sources(), "@LIST_DIR@/model/");
     pc << ")\n"
        << "set(UTVM_MODEL_INCLUDE_DIRS \"@LIST_DIR@/model/codegen/host/include\")\n"
        << "set(UTVM_COMPILE_DEFINITIONS";
@@ -364,12 +358,12 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"board", board.name},
         {"zephyr_board", zephyr_board},
         {"project_type", "host_driven"},
-        {"model", module.name},
+        {"model", model_name},
         {"zephyr_base", zephyr_base},
         {"zephyr_modules", modules},
         {"west_cmd", west},
         {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint", {{"ram", ram}, {"flash", module.constants_size_bytes}}},
+        {"footprint", {{"ram", ram}, {"flash", draft.constants_bytes()}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
   });

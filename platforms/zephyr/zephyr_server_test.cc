@@ -229,6 +229,26 @@ TEST(ZephyrPrjConf, MatchesTheGoldenFiles) {
             read_file(golden / "prj_qemu_x86_verbose.conf"));
 }
 
+// export_model_library_format([a, b]): one application serving both modules (the generation
+// is platforms/common's and codegen's; this checks the zephyr server uses it).
+TEST(ZephyrServer, GeneratesEveryModuleOfAMultiModuleArchive) {
+  const fs::path mlf = fs::path(UTVM_SHARED_DIR) / "fixtures/tvm016/multi_module_aot.tar";
+  if (!fs::exists(mlf)) GTEST_SKIP() << mlf << " is absent (../shared not checked out)";
+  fs::path project = scratch("gen-multi");
+  ZephyrHandler tmpl(install().template_dir, install().device);
+  tmpl.generate_project(
+      mlf, "", project,
+      {{"board", "qemu_cortex_m3"}, {"zephyr_base", fake_zephyr_base().string()}});
+  const std::string glue = read_file(project / "src/utvm_glue.c");
+  EXPECT_NE(glue.find("utvm_models[2] = {&utvm_m0_model, &utvm_m1_model}"), std::string::npos);
+  const std::string pc = read_file(project / "project.cmake");
+  for (const char* src :
+       {"model/codegen/host/src/multi_io_lib0.c", "model/codegen/host/src/sine_lib1.c"})
+    EXPECT_NE(pc.find(src), std::string::npos) << pc;
+  EXPECT_NE(read_file(project / "project.json").find("\"model\": \"multi_io+sine\""),
+            std::string::npos);
+}
+
 TEST(ZephyrServer, GeneratesAZephyrApplication) {
   fs::path project = generate("gen-qemu", {{"board", "qemu_cortex_m3"}});
   for (const char* f : {"model.tar", "CMakeLists.txt", "project.cmake", "prj.conf", "boards.json",

@@ -260,11 +260,17 @@ class TvmStyleClientDrivesHostPlatform(unittest.TestCase):
             p.read_transport(16, 0.05)  # the device says nothing unasked
 
         link = Link(p)
-        hello = link.request(0x01, b"\x01")
+        hello = link.request(0x01, b"\x02")
         version, _, max_request, n_in, n_out, _ = struct.unpack("<BBHHHI", hello[:12])
-        self.assertEqual(version, 1)
+        self.assertEqual(version, 2)
         name_len = hello[12]
         self.assertEqual(hello[13 : 13 + name_len], b"default")
+        # After the build id and the session token: the module table (one module here).
+        at = 13 + name_len
+        at += 1 + hello[at] + 4
+        self.assertEqual(hello[at], 1)
+        self.assertEqual(hello[at + 2 : at + 2 + hello[at + 1]], b"default")
+        self.assertEqual(struct.unpack("<HH", hello[-4:]), (n_in, n_out))
         expected = read_npz(os.path.join(share, "examples", "example_mlp_outputs.npz"))
         given = read_npz(os.path.join(share, "examples", "example_mlp_inputs.npz"))
 

@@ -7,14 +7,15 @@
 #ifndef UTVM_LINK_PROTO_H_
 #define UTVM_LINK_PROTO_H_
 
-#define UTVM_LINK_PROTOCOL_VERSION 1
+/* 2: HELLO selects a module and lists every module of the firmware. */
+#define UTVM_LINK_PROTOCOL_VERSION 2
 #define UTVM_LINK_SYNC 0xA5
 #define UTVM_LINK_HEADER_BYTES 6
 #define UTVM_LINK_TRAILER_BYTES 2
 #define UTVM_LINK_MAX_PAYLOAD 65535u
 
 /* Requests (host -> device). A successful response has TYPE = request | UTVM_LINK_RESPONSE. */
-#define UTVM_LINK_CMD_HELLO 0x01       /* u8 host version -> see docs */
+#define UTVM_LINK_CMD_HELLO 0x01       /* u8 host version, u32 token, u8 module -> see docs */
 #define UTVM_LINK_CMD_TENSOR_INFO 0x02 /* u8 dir (0 in, 1 out), u16 index */
 #define UTVM_LINK_CMD_SET_INPUT 0x03   /* u16 index, u32 offset, data */
 #define UTVM_LINK_CMD_RUN 0x04         /* u32 count */

@@ -1,8 +1,9 @@
 /* The contract between generated executor glue and utvm's device runtime.
- * Every executor generator (AOT C interface, packed AOT, lowered graph executor) emits one C file
- * defining `utvm_model`: static, aligned I/O buffers described by utvm_tensor_t tables and a
- * `run` function that executes the model once on them. The link (link.h) serves this struct;
- * nothing else about the model is visible to the runtime. */
+ * The executor generators (AOT C interface, packed AOT, lowered graph executor) emit one C file
+ * per firmware defining `utvm_models`: one utvm_model_t per MLF module, each with static, aligned
+ * I/O buffers described by utvm_tensor_t tables and a `run` function that executes that module
+ * once on them. The link (link.h) serves this table; nothing else about the models is visible
+ * to the runtime. */
 #ifndef UTVM_MODEL_H_
 #define UTVM_MODEL_H_
 
@@ -35,7 +36,13 @@ typedef struct {
   int32_t (*run)(void); /* 0 on success, otherwise the model's error code */
 } utvm_model_t;
 
-extern const utvm_model_t utvm_model; /* defined by the generated glue */
+/* Defined by the generated glue: every module of the firmware, in the MLF archive's order
+ * (the link's module index), and how many there are (at least 1). */
+extern const utvm_model_t* const utvm_models[];
+extern const uint16_t utvm_num_models;
+
+/* The first (for most firmware the only) module. */
+#define utvm_model (*utvm_models[0])
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -170,7 +170,7 @@ void utvm_port_reset(void) {
 }
 
 void utvm_arduino_serve(void) {
-  utvm_link_serve(&utvm_model, g_link_rx, sizeof g_link_rx);
+  utvm_link_serve(utvm_models, utvm_num_models, g_link_rx, sizeof g_link_rx);
   /* A UART never reports a dead link; should serve return, start over cleanly. */
   utvm_port_reset();
 }

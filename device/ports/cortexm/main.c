@@ -10,6 +10,6 @@
 static uint8_t g_rx[256] __attribute__((aligned(4)));
 
 int main(void) {
-  utvm_link_serve(&utvm_model, g_rx, sizeof g_rx);
+  utvm_link_serve(utvm_models, utvm_num_models, g_rx, sizeof g_rx);
   return 0;
 }

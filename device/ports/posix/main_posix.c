@@ -26,5 +26,6 @@ int main(int argc, char** argv) {
   }
   /* A host that goes away must end the serve loop through a write error, not kill us. */
   signal(SIGPIPE, SIG_IGN);
-  return utvm_link_serve(&utvm_model, g_rx, rx_len) == UTVM_LINK_E_DEAD_LINK ? 0 : 1;
+  return utvm_link_serve(utvm_models, utvm_num_models, g_rx, rx_len) == UTVM_LINK_E_DEAD_LINK ? 0
+                                                                                              : 1;
 }

@@ -1,10 +1,12 @@
-// One entry point for create-project time: the C file that gives the device its `utvm_model`
-// for one MLF module, whatever its executor. AOT modules get the executor glue (glue.h); graph
-// modules are lowered to static C (graph.h) from the archive's graph JSON and params.
+// One entry point for create-project time: the C file that gives the device its modules
+// (device/include/utvm/model.h: `utvm_models[]`, `utvm_num_models`) for one or several MLF modules,
+// whatever their executor. AOT modules get the executor glue (glue.h); graph modules are lowered
+// to static C (graph.h) from the archive's graph JSON and params.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "utvm/mlf/archive.h"
@@ -23,6 +25,15 @@ inline constexpr const char* kExecutorFileName = "utvm_glue.c";
 // Throws utvm::Error(kBadInput) with the archive/member/node in the message when the module
 // cannot be described (see generate_glue_c and generate_graph_executor_c).
 std::string generate_executor_c(const mlf::Archive& archive, const mlf::Module& module,
+                                const ExecutorOptions& options);
+
+// One firmware serving every module of `modules` (at least one; the archive's order is the link's
+// module index): each module's code with names of its own, one workspace arena shared by the
+// modules that need one (one module runs at a time; sized for the largest, or by the option), and
+// the utvm_models table. With one module the text equals generate_executor_c's. Throws
+// utvm::Error(kBadInput) as generate_executor_c does, and when two modules would define the same
+// C symbol (two system-lib modules both define TVMSystemLibEntryPoint).
+std::string generate_firmware_c(const mlf::Archive& archive, std::span<const mlf::Module> modules,
                                 const ExecutorOptions& options);
 
 }  // namespace utvm::codegen

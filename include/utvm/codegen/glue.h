@@ -1,7 +1,8 @@
 // Executor glue: the one C99 file that adapts a model's TVM-generated code to utvm's device
 // runtime contract (device/include/utvm/model.h). It defines the model's static, 16-byte-aligned
-// I/O buffers, the utvm_tensor_t tables, the workspace arena, and `const utvm_model_t utvm_model`
-// whose run() calls the model's own entry point the way TVM generated it:
+// I/O buffers, the utvm_tensor_t tables, the workspace arena, and the module's utvm_model_t (the
+// one entry of `utvm_models[]`; executor.h puts several modules in one file) whose run() calls the
+// model's own entry point the way TVM generated it:
 //   kCWrapper      tvmgen_<mod>_run(struct tvmgen_<mod>_inputs*, struct tvmgen_<mod>_outputs*)
 //   kPackedWrapper tvmgen_<mod>_run(TVMValue* args, int* codes, int n, ...) with DLTensor* args
 //   kRunModel /    tvmgen_<mod>_run_model / tvmgen_<mod>___tvm_main__(void* in..., void* out...)

@@ -1,7 +1,7 @@
 // Graph-executor lowering: turns a graph-executor MLF module (graph JSON + params + packed-API
 // kernels) into one static C99 file at create-project time, so the device needs no JSON parser,
 // no params loader and no heap. The file provides the same contract as the AOT glue
-// (device/include/utvm/model.h: `const utvm_model_t utvm_model`):
+// (device/include/utvm/model.h: a utvm_model_t listed in `utvm_models[]`):
 //   - one 16-byte-aligned static buffer per storage id, sized by the largest entry using it;
 //   - params embedded as const data, used in place when their storage holds nothing else,
 //     otherwise copied into their storage at the start of each run;

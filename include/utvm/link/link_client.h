@@ -45,14 +45,22 @@ struct TensorInfo {
   std::uint16_t dtype_lanes = 1;
 };
 
+// One module of the firmware, as HELLO lists them.
+struct ModuleSummary {
+  std::string name;
+  std::uint16_t inputs = 0, outputs = 0;
+};
+
 struct DeviceInfo {
-  std::string model_name;
+  std::string model_name;  // the selected module's; inputs/outputs below are its tensors
   std::string build_id;
   unsigned protocol_version = 0;
   std::size_t max_payload = 0;  // largest request payload the device accepts
   std::uint32_t workspace_bytes = 0;
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
+  std::vector<ModuleSummary> modules;  // every module of the firmware (one for v1 firmware)
+  std::size_t module_index = 0;        // the selected one
 };
 
 // Device-measured wall time of each run, in nanoseconds.
@@ -95,9 +103,12 @@ class LinkClient {
  public:
   explicit LinkClient(transport::ByteStream& stream, LinkConfig config = {});
 
-  // Handshake: protocol version, model name, build id, inputs and outputs. Other calls do it
-  // first if it has not happened yet.
+  // Handshake: protocol version, the firmware's modules, and the selected module's name, build
+  // id, inputs and outputs. Other calls do it first if it has not happened yet.
   DeviceInfo hello();
+  // Addresses module `name` of a multi-module firmware from the next hello() on (default: the
+  // first module). hello() throws Error(kUsage) listing the modules when there is no such one.
+  void select_module(std::string name);
   const DeviceInfo& info();
 
   // Sends a whole input tensor (its size must be the tensor's nbytes), in chunks that fit the
@@ -113,7 +124,8 @@ class LinkClient {
   // step-by-step calls above.
   RunStats infer(std::span<const std::span<const std::uint8_t>> inputs,
                  std::span<const std::span<std::uint8_t>> outputs, std::uint32_t runs = 1);
-  // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots).
+  // Asks the device to reset (clears inputs, outputs and the workspace; an MCU reboots). The
+  // next call says HELLO again, selecting this client's module once more.
   void reset();
   // After a session's work: asks the device (one HELLO) whether it still holds this session.
   // Throws Error(kTransport) when it reset since hello() (a brown-out, a watchdog, a reflash):
@@ -158,6 +170,8 @@ class LinkClient {
   std::vector<std::uint8_t> tx_;
   std::uint8_t next_seq_ = 0;
   std::uint32_t session_;  // non-zero, random per client (docs/link-protocol.md, Device resets)
+  std::uint8_t module_index_ = 0;             // sent with every HELLO
+  std::optional<std::string> wanted_module_;  // select_module()
   bool have_info_ = false;
   bool flush_pending_ = false;
   DeviceInfo info_;

@@ -53,6 +53,8 @@ struct Module {
   Interface interface = Interface::kC;
   bool static_memory_plan = false;         // USMP planned the workspace into static pools
   bool needs_workspace_allocator = false;  // code calls TVMBackendAllocWorkspace
+  bool system_lib = false;                 // code defines TVMSystemLibEntryPoint (system-lib)
+  bool has_c_metadata = false;  // packed AOT's tvmgen_<mod>_get_c_metadata tables (TVM >= 0.9)
   std::vector<std::string> targets;
   std::uint64_t workspace_size_bytes = 0, constants_size_bytes = 0, io_size_bytes = 0;
   std::vector<TensorInfo> inputs, outputs;

@@ -16,7 +16,7 @@ int main(void) {
   if (utvm_zephyr_port_init() != 0) {
     return -1; /* no console UART: nothing to serve on */
   }
-  utvm_link_serve(&utvm_model, g_rx, sizeof g_rx);
+  utvm_link_serve(utvm_models, utvm_num_models, g_rx, sizeof g_rx);
   sys_reboot(SYS_REBOOT_COLD);
   return 0;
 }
