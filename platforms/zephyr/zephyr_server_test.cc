@@ -283,6 +283,36 @@ TEST(ZephyrServer, CompileDefinitionsAndStackReachTheProject) {
       std::string::npos);
 }
 
+TEST(ZephyrServer, WarningAsErrorMakesWarningsFailTheBuild) {
+  // TVM's option name and meaning; here it turns on Zephyr's own -Werror and stops silencing the
+  // model's generated C (whose warnings are otherwise TVM's business).
+  ZephyrHandler t(install().template_dir, install().device);
+  bool offered = false;
+  for (const auto& o : t.server_info_query("").project_options) {
+    if (o.name != "warning_as_error") continue;
+    offered = true;
+    EXPECT_EQ(o.type, "bool");
+    EXPECT_EQ(o.default_value, false);
+    EXPECT_TRUE(o.is_optional_for("generate_project"));
+  }
+  EXPECT_TRUE(offered);
+  fs::path strict =
+      generate("gen-werror", {{"board", "qemu_cortex_m3"}, {"warning_as_error", "true"}});
+  const std::string conf = read_file(strict / "prj.conf");
+  EXPECT_NE(conf.find("\nCONFIG_COMPILER_WARNINGS_AS_ERRORS=y\n"), std::string::npos) << conf;
+  EXPECT_NE(read_file(strict / "project.cmake").find("set(UTVM_WARNING_AS_ERROR ON)"),
+            std::string::npos);
+  EXPECT_EQ(json::parse(read_file(strict / "project.json"))["warning_as_error"], true);
+  fs::path lax = generate("gen-lax", {{"board", "qemu_cortex_m3"}});
+  EXPECT_EQ(read_file(lax / "prj.conf").find("WARNINGS_AS_ERRORS"), std::string::npos);
+  EXPECT_NE(read_file(lax / "project.cmake").find("set(UTVM_WARNING_AS_ERROR OFF)"),
+            std::string::npos);
+  // The template keeps -w for the model only when the option is off.
+  const std::string cmake = read_file(install().template_dir / "CMakeLists.txt");
+  EXPECT_NE(cmake.find("if(NOT UTVM_WARNING_AS_ERROR)\n  zephyr_library_compile_options(-w)"),
+            std::string::npos);
+}
+
 TEST(ZephyrServer, RejectsBadOptionsWithoutLeavingFiles) {
   ZephyrHandler h(install().template_dir, install().device);
   auto gen = [&](const std::string& name, json options) {
@@ -504,6 +534,23 @@ TEST(ZephyrServer, RealZephyrBuild) {
   ZephyrHandler h(project, install().device);
   h.build(json::object());
   EXPECT_TRUE(fs::is_regular_file(project / "build/zephyr/zephyr.elf"));
+}
+
+TEST(ZephyrServer, RealZephyrBuildFailsOnAModelWarningOnlyWithWarningAsError) {
+  const char* base = std::getenv("ZEPHYR_BASE");
+  if (!base || !fs::is_directory(base))
+    GTEST_SKIP() << "needs a Zephyr 3.7 tree: set ZEPHYR_BASE (Zephyr is not in Debian)";
+  // The same model C with an unused static function (-Wunused-function under Zephyr's -Wall).
+  auto build = [&](const std::string& name, bool werror) {
+    fs::path project = generate(
+        name, {{"board", "qemu_cortex_m3"}, {"zephyr_base", base}, {"warning_as_error", werror}});
+    std::ofstream(project / "model/codegen/host/src/default_lib0.c", std::ios::app)
+        << "\nstatic int utvm_test_unused(void) { return 0; }\n";
+    ZephyrHandler h(project, install().device);
+    h.build(json::object());
+  };
+  EXPECT_NO_THROW(build("real-lax", false));
+  EXPECT_THROW(build("real-werror", true), project_api::ServerError);
 }
 
 }  // namespace
