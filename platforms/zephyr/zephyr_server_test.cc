@@ -75,6 +75,11 @@ const Install& install() {
     fs::create_directories(i.device);
     fs::copy(src / "device/include", i.device / "include", fs::copy_options::recursive);
     fs::copy(src / "device/src", i.device / "src", fs::copy_options::recursive);
+    // dlpack.h as the installed device sources carry it (a real Zephyr build needs it).
+    if (fs::exists("/usr/include/dlpack/dlpack.h")) {
+      fs::create_directories(i.device / "include/dlpack");
+      fs::copy_file("/usr/include/dlpack/dlpack.h", i.device / "include/dlpack/dlpack.h");
+    }
     return i;
   }();
   return inst;
