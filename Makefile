@@ -4,15 +4,21 @@
 #   make demo    install missing deps, build, run the main job on the embedded default
 #   make bench   build and run the benchmarks (build/bin/utvm-bench)
 #   make fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make test-sanitize  the unit tests under ASan+UBSan (any report fails; .ci/run runs it)
 #   make format  reformat the sources with the project's .clang-format
 
 BUILD_DIR ?= build
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
+SAN_DIR ?= build-sanitize
+# The unit-test binaries built and run under ASan+UBSan (not the QEMU / whole-platform suites).
+SAN_TESTS ?= subprocess_test output_file_test npz_test utvm_mlf_tests options_test \
+  project_api_wire_test cli_run_io_test link_frame_test link_client_test fd_stream_test \
+  codegen_graph_test device_workspace_test device_link_test device_crc16_test
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test demo bench fuzz format clean
+.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean
 
 all: build
 
@@ -30,6 +36,12 @@ build: configure
 test: deps
 	$(MAKE) build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+test-sanitize: deps
+	cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUTVM_SANITIZE=ON \
+	  -DUTVM_BUILD_BENCH=OFF
+	cmake --build $(SAN_DIR) -j $(JOBS) --target $(SAN_TESTS)
+	bash scripts/run-sanitized-tests.sh $(SAN_DIR)/bin $(SAN_TESTS)
 
 demo: deps
 	$(MAKE) build
@@ -49,4 +61,4 @@ format:
 	bash scripts/format.sh fix
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) $(SAN_DIR)

@@ -32,7 +32,7 @@ using utvm::cli::RequiredTool;
 struct Check {
   std::string platform;
   std::string tool;
-  std::string status;  // "ok", "missing", "broken", "warning"
+  std::string status;  // "ok", "missing", "broken", "warning", "skipped"
   std::string path;
   std::string version;
   std::string fix;
@@ -91,6 +91,14 @@ std::optional<std::string> run_version(const std::vector<std::string>& argv) {
 
 Check check_tool(const std::string& platform, const RequiredTool& tool) {
   Check c{platform, tool.name, "ok", "", "", tool.fix, tool.optional};
+  if (!tool.when_env.empty()) {
+    const char* v = std::getenv(tool.when_env.c_str());
+    if (!v || !*v) {
+      c.status = "skipped";
+      c.fix = "set $" + tool.when_env + " to check it";
+      return c;
+    }
+  }
   const std::string exe = tool.command.empty() ? tool.name : tool.command[0];
   c.path = find_on_path(exe);
   if (c.path.empty()) {
@@ -127,6 +135,7 @@ std::map<std::string, std::vector<RequiredTool>> read_tool_table() {
       if (tool.command.empty()) tool.command = {tool.name, "--version"};
       tool.fix = t.value("fix", "");
       tool.optional = t.value("optional", false);
+      tool.when_env = t.value("when_env", "");
       table[name].push_back(std::move(tool));
     }
   }
@@ -156,7 +165,8 @@ void run_doctor(bool json) {
       checks.push_back(check_tool(p.name, RequiredTool{"python3 (Python template)",
                                                        {"python3", "--version"},
                                                        "sudo apt-get install python3",
-                                                       false}));
+                                                       false,
+                                                       ""}));
     }
     const auto& tools = !p.tools.empty() ? p.tools : table[p.name];
     for (const auto& t : tools)
@@ -205,13 +215,15 @@ void run_doctor(bool json) {
         std::printf("%s\n", c.platform.c_str());
         last = c.platform;
       }
-      std::string mark = c.status == "ok" ? paint("ok     ", "32")
+      std::string mark = c.status == "ok"        ? paint("ok     ", "32")
+                         : c.status == "skipped" ? paint("skipped", "2")
                          : c.status == "warning"
                              ? paint("warning", "33")
                              : paint(c.status == "missing" ? "missing" : "broken ", "31");
-      std::string detail = c.status == "ok" ? (c.version.empty() ? c.path : c.version)
-                           : c.path.empty() ? "not found on PATH"
-                                            : c.path + " does not run";
+      std::string detail = c.status == "ok"        ? (c.version.empty() ? c.path : c.version)
+                           : c.status == "skipped" ? "not checked"
+                           : c.path.empty()        ? "not found on PATH"
+                                                   : c.path + " does not run";
       std::printf("  %s %-28s %s\n", mark.c_str(), c.tool.c_str(), detail.c_str());
       if (c.status != "ok" && !c.fix.empty()) std::printf("          fix: %s\n", c.fix.c_str());
     }

@@ -2,6 +2,7 @@
 // metadata versions, executor, interface, entry point, I/O tensors, memory sizes, files).
 // Errors are utvm::Error(kBadInput) from the mlf reader; main.cc maps them to exit code 10.
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "commands.h"
 #include "run_io.h"
+#include "utvm/common/text.h"
 #include "utvm/mlf/model.h"
 #include "utvm/mlf/model_json.h"
 
@@ -66,6 +68,24 @@ std::string human(const std::string& archive, const utvm::mlf::Model& model) {
     if (!m.operator_functions.empty()) {
       out += fmt::format("  operators:        {}\n", m.operator_functions.size());
     }
+    if (m.cmsis.needed()) {
+      // Which headers come from which part of CMSIS, and the CMSIS-NN kernels the code calls.
+      std::string parts;
+      for (CmsisPart part : {CmsisPart::kNn, CmsisPart::kDsp, CmsisPart::kCore}) {
+        if (!m.cmsis.needs(part)) continue;
+        if (!parts.empty()) parts += ", ";
+        parts += to_string(part);
+      }
+      out += fmt::format(
+          "  CMSIS:            needed ({}; pass the platform option cmsis_path or set "
+          "$CMSIS_PATH)\n",
+          parts);
+      for (const auto& inc : m.cmsis.includes)
+        out += fmt::format("    includes {:<28} in {}\n", inc.header, inc.file);
+      if (!m.cmsis.nn_functions.empty()) {
+        out += fmt::format("    calls    {}\n", fmt::join(m.cmsis.nn_functions, ", "));
+      }
+    }
     out += "  files:\n";
     for (const auto& s : m.files.sources)
       out += fmt::format("    source   {}\n", s);
@@ -89,8 +109,12 @@ void register_info_command(CLI::App& app) {
   cmd->footer("Example:\n  utvm info model.tar --json");
   cmd->callback([opts]() {
     utvm::mlf::Model model = utvm::mlf::load_model(std::filesystem::path(opts->archive));
-    std::string out =
-        opts->json ? utvm::mlf::model_to_json(model).dump(2) + "\n" : human(opts->archive, model);
+    // Names and strings come from the archive: escaped for the terminal (JSON escapes control
+    // characters itself; bytes that are not UTF-8 become U+FFFD instead of an exception).
+    std::string out = opts->json ? utvm::mlf::model_to_json(model).dump(
+                                       2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                       "\n"
+                                 : utvm::printable(human(opts->archive, model), true);
     std::fwrite(out.data(), 1, out.size(), stdout);
   });
 }

@@ -11,6 +11,8 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "project_lock.h"
+#include "project_publish.h"
 #include "project_steps.h"
 #include "tvm_crt.h"
 #include "utvm/cli/platform_registry.h"
@@ -19,6 +21,7 @@
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
 #include "utvm/common/version.h"
+#include "utvm/mlf/model.h"
 #include "utvm/project_api/client.h"
 #include "utvm/project_api/options.h"
 
@@ -37,8 +40,40 @@ struct Args {
   bool force = false;
   bool list_options = false;
   bool string_values = false;
-  bool micro = false;  // the tvmc-compatible form
+  bool micro = false;                 // the tvmc-compatible form
+  std::optional<double> timeout_sec;  // --timeout: the server's deadline for this step
+  bool no_wait = false;               // --no-wait: fail instead of waiting for the project lock
 };
+
+// Deadlines for the server's long calls (issue 14): --timeout seconds (0: none), else defaults
+// that fit a real build on a slow machine. Past the deadline the client stops the server's whole
+// process group.
+constexpr double kDefaultGenerateSec = 10 * 60;
+constexpr double kDefaultBuildSec = 30 * 60;
+constexpr double kDefaultFlashSec = 10 * 60;
+
+api::ClientConfig step_deadlines(std::string_view method, std::optional<double> timeout_sec) {
+  double sec = method == api::method::kBuild   ? kDefaultBuildSec
+               : method == api::method::kFlash ? kDefaultFlashSec
+                                               : kDefaultGenerateSec;
+  if (timeout_sec) sec = *timeout_sec;
+  api::ClientConfig config;
+  if (sec > 0) {
+    const auto ms = std::chrono::milliseconds(static_cast<long long>(sec * 1000));
+    config.build_timeout = ms;  // generate_project and build
+    config.flash_timeout = ms;
+  }
+  return config;
+}
+
+void add_timeout_option(CLI::App* cmd, Args& a, double default_sec) {
+  cmd->add_option("--timeout", a.timeout_sec,
+                  fmt::format("Seconds the platform may take for this step before utvm stops it "
+                              "(default {:.0f}; 0: no limit)",
+                              default_sec))
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber);
+}
 
 // `--project-option a=b PROJECT_DIR`: CLI11 (like argparse) lets the option swallow the words
 // after it. Give trailing words without '=' back to the positionals that are still missing.
@@ -139,6 +174,24 @@ api::ServerInfo query_project(LaunchedServer& server, const fs::path& dir) {
 
 // ---- create-project ----------------------------------------------------------------------------
 
+// The archive is read here first, so an unusable one is exit 10 naming the user's file, not a
+// server's error about its temporary copy. The built-in platforms run exactly one module of C.
+void check_mlf(const fs::path& mlf, bool built_in_platform) {
+  const utvm::mlf::Model model = utvm::mlf::load_model(mlf);
+  if (!built_in_platform) return;
+  if (model.modules.size() != 1) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{} holds {} modules; utvm's platforms run exactly one", mlf.string(),
+                            model.modules.size()));
+  }
+  if (model.modules.front().files.sources.empty()) {
+    throw Error(ExitCode::kBadInput,
+                fmt::format("{}: module '{}' has no C sources (only object files built for "
+                            "another target?); utvm's platforms compile C",
+                            mlf.string(), model.modules.front().name));
+  }
+}
+
 void do_create(Args a) {
   if (a.list_options) {
     // `create-project --list-options PLATFORM` or with all positionals given.
@@ -166,6 +219,9 @@ void do_create(Args a) {
   if (!fs::is_regular_file(mlf, ec)) {
     throw Error(ExitCode::kBadInput, fmt::format("MLF file {} does not exist!", mlf.string()));
   }
+  if (fs::exists(fs::symlink_status(project_dir, ec)))
+    utvm::cli::check_replaceable(project_dir, mlf);
+  check_mlf(mlf, a.platform != "template" && !a.platform.empty());
   const api::UserOptions given = api::parse_option_tokens(a.options);
   const api::ValueMode mode = a.string_values ? api::ValueMode::kStrings : api::ValueMode::kTyped;
   // utvm's platforms get utvm's device runtime; any other template gets TVM's standalone CRT.
@@ -184,8 +240,10 @@ void do_create(Args a) {
   utvm::cli::StatusLine status;
   status.update(fmt::format("creating {} from {}", project_dir.string(), tdir.string()));
   ProjectFile pf;
+  utvm::cli::StagedProject staged(project_dir);
+  const api::ClientConfig config = step_deadlines(api::method::kGenerateProject, a.timeout_sec);
   {
-    LaunchedServer tmpl(tdir);
+    LaunchedServer tmpl(tdir, -1, config);
     api::ServerInfo info = tmpl->server_info_query();
     if (!info.is_template) {
       throw Error(ExitCode::kServerError,
@@ -194,13 +252,6 @@ void do_create(Args a) {
     }
     nlohmann::json options =
         api::resolve_options(api::method::kGenerateProject, info.project_options, given, mode);
-    if (fs::exists(project_dir, ec)) {  // -f, and the options are valid: now we may delete
-      fs::remove_all(project_dir, ec);
-      if (ec) {
-        throw Error(ExitCode::kBadInput,
-                    fmt::format("cannot remove {}: {}", project_dir.string(), ec.message()));
-      }
-    }
     pf.utvm_version = utvm::version();
     pf.platform = a.platform.empty() ? "template" : a.platform;
     pf.platform_name = info.platform_name;
@@ -224,21 +275,17 @@ void do_create(Args a) {
     }
     for (const auto& item : options.items())
       persist(item.key());
-    try {
-      tmpl->generate_project(mlf, crt_dir, project_dir, options);
-    } catch (const Error&) {
-      // Half a project is worse than none: the next attempt would need -f.
-      fs::remove_all(project_dir, ec);
-      throw;
-    }
+    // Generated beside the project under a hidden name and completed there; the user's folder
+    // is only touched by the final rename (a swap under -f).
+    tmpl->generate_project(mlf, crt_dir, staged.dir(), options);
   }
-  if (!fs::is_directory(project_dir, ec)) {
+  if (!fs::is_directory(staged.dir(), ec)) {
     throw Error(ExitCode::kServerError,
                 fmt::format("generate_project on the server in {} returned but did not create {}",
-                            tdir.string(), project_dir.string()));
+                            tdir.string(), staged.dir().string()));
   }
   {
-    LaunchedServer project(project_dir);
+    LaunchedServer project(staged.dir(), -1, config);
     api::ServerInfo info = project->server_info_query();
     if (info.is_template) {
       throw Error(ExitCode::kServerError,
@@ -247,7 +294,8 @@ void do_create(Args a) {
     }
     if (!info.platform_name.empty()) pf.platform_name = info.platform_name;
   }
-  utvm::cli::save_project_file(project_dir, pf);
+  utvm::cli::save_project_file(staged.dir(), pf);
+  staged.publish();
   status.done(fmt::format("created {} (platform {}{}) in {}", project_dir.string(), pf.platform,
                           tvm_crt ? ", TVM's CRT from " + tvm_crt->source() : std::string(),
                           seconds_since(t0)));
@@ -303,6 +351,7 @@ void do_step(Args a, std::string_view method) {
     return;
   }
   const api::UserOptions given = api::parse_option_tokens(a.options);
+  const utvm::cli::ProjectLock lock(dir, is_build ? "building" : "flashing", !a.no_wait);
   const fs::path build_dir = dir / "build";
   std::error_code ec;
   if (is_build && a.micro && fs::exists(build_dir, ec) && !a.force) {
@@ -321,7 +370,7 @@ void do_step(Args a, std::string_view method) {
   utvm::cli::StatusLine status(verbose ? utvm::cli::StatusLine::Mode::kPlain
                                        : utvm::cli::StatusLine::Mode::kAuto);
   StepLog log(dir, is_build ? "utvm-build.log" : "utvm-flash.log", verbose);
-  LaunchedServer server(dir, log.fd());
+  LaunchedServer server(dir, log.fd(), step_deadlines(method, a.timeout_sec));
   const api::ServerInfo info = query_project(server, dir);
   check_platform(a, dir, pf, info);
   const api::ValueMode mode = pf ? pf->value_mode : api::ValueMode::kTyped;
@@ -423,6 +472,7 @@ CLI::App* add_create(CLI::App* parent, std::shared_ptr<Args> a, bool micro) {
   cmd->add_option("--standalone-crt-dir", a->standalone_crt_dir,
                   "TVM's standalone CRT for a template that is not utvm's own (default: the "
                   "MLF's bundled ./runtime, else $TVM_CRT_DIR)");
+  add_timeout_option(cmd, *a, kDefaultGenerateSec);
   cmd->add_flag("--string-values", a->string_values,
                 "Send every option value as a JSON string, as tvmc does (for old servers); "
                 "remembered for later steps");
@@ -458,6 +508,9 @@ CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::s
     cmd->add_flag("-f,--force", a->force,
                   "Delete the existing build first (after the options are validated)");
   }
+  add_timeout_option(cmd, *a, is_build ? kDefaultBuildSec : kDefaultFlashSec);
+  cmd->add_flag("--no-wait", a->no_wait,
+                "Fail (exit 11) instead of waiting when another utvm is using the project");
   add_project_option(cmd, *a);
   std::string p = micro ? "utvm micro " : "utvm ";
   std::string plat = micro ? " host" : "";
@@ -513,8 +566,10 @@ void register_micro_command(CLI::App& app) {
 }
 
 void utvm::cli::create_project(const fs::path& dir, const fs::path& mlf,
-                               const std::string& platform) {
+                               const std::string& platform,
+                               const std::vector<std::string>& options) {
   Args a;
+  a.options = options;
   a.project_dir = dir.string();
   a.mlf = mlf.string();
   a.platform = platform;

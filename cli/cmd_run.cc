@@ -13,9 +13,11 @@
 
 #include "commands.h"
 #include "device_session.h"
+#include "project_lock.h"
 #include "run_io.h"
 #include "utvm/cli/context.h"
 #include "utvm/common/error.h"
+#include "utvm/common/text.h"
 #include "utvm/npz/npz.h"
 #include "utvm/project_api/options.h"
 
@@ -42,6 +44,7 @@ struct RunArgs {
   double run_timeout_sec = 120.0;
   std::vector<std::string> options;
   bool list_options = false;
+  bool no_wait = false;
 };
 
 // Output values as JSON numbers (doubles for floats, integers otherwise).
@@ -109,6 +112,7 @@ void do_run(RunArgs& a) {
     throw Error(ExitCode::kUsage, "--rtol and --atol must be non-negative");
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
+  const utvm::cli::ProjectLock lock(dir, "running", !a.no_wait);
 
   utvm::cli::DeviceSession session(dir);
   if (a.list_options) {
@@ -126,7 +130,7 @@ void do_run(RunArgs& a) {
   req.number = a.number;
   req.end_to_end = a.end_to_end;
   std::vector<std::pair<std::string, utvm::npz::Array>> expected;
-  if (!a.expected.empty()) expected = utvm::npz::read_npz(a.expected);
+  if (!a.expected.empty()) expected = utvm::npz::read_npz(a.expected, utvm::cli::kMaxRunNpzBytes);
 
   utvm::cli::StatusLine status(a.json ? utvm::cli::StatusLine::Mode::kSilent
                                       : utvm::cli::StatusLine::Mode::kAuto);
@@ -186,7 +190,8 @@ void do_run(RunArgs& a) {
     if (!a.expected.empty()) {
       j["expected"] = {{"file", a.expected}, {"match", diffs.empty()}, {"differences", diffs}};
     }
-    std::fputs((j.dump(2) + "\n").c_str(), stdout);
+    std::fputs((j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n").c_str(),
+               stdout);
     report_comparison();
     return;
   }
@@ -197,7 +202,9 @@ void do_run(RunArgs& a) {
   if (a.print_top <= 0 && !a.print_time) {
     for (std::size_t i = 0; i < outputs.size(); ++i)
       std::fputs(
-          output_summary(outputs[i].first, device.outputs[i].name, outputs[i].second).c_str(),
+          utvm::printable(
+              output_summary(outputs[i].first, device.outputs[i].name, outputs[i].second), true)
+              .c_str(),
           stdout);
   }
   if (!a.outputs.empty()) std::fprintf(stderr, "outputs saved to %s\n", a.outputs.c_str());
@@ -245,6 +252,8 @@ void register_run_command(CLI::App& app) {
       ->type_name("OPTION=VALUE");
   cmd->add_flag("--list-options", a->list_options,
                 "Show the project's open_transport options and exit");
+  cmd->add_flag("--no-wait", a->no_wait,
+                "Fail (exit 11) instead of waiting when another utvm is using the project");
   cmd->footer(
       "Examples:\n"
       "  utvm run ./proj --fill-mode random --print-top 3\n"

@@ -43,6 +43,23 @@ std::string file_bytes(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The host reference's options: the CMSIS tree the device project was generated with (its
+// project.json records the one it resolved; else its cmsis_path option), so a CMSIS-NN model's
+// reference builds against the same CMSIS-NN.
+std::vector<std::string> reference_options(const fs::path& dir) {
+  std::ifstream in(dir / "project.json");
+  const auto project = nlohmann::json::parse(in, nullptr, false);
+  if (project.is_object() && project.contains("cmsis") && project["cmsis"].is_object() &&
+      project["cmsis"].value("path", "") != "")
+    return {"cmsis_path=" + project["cmsis"]["path"].get<std::string>()};
+  if (auto pf = utvm::cli::load_project_file(dir)) {
+    for (const auto& o : pf->options)
+      if (o.name == "cmsis_path" && o.value.is_string() && !o.value.get<std::string>().empty())
+        return {"cmsis_path=" + o.value.get<std::string>()};
+  }
+  return {};
+}
+
 // The host reference project for `model`, made or refreshed as needed, and built.
 fs::path reference_project(const fs::path& dir, const fs::path& model) {
   const fs::path ref = dir / ".utvm" / "reference-host";
@@ -54,7 +71,7 @@ fs::path reference_project(const fs::path& dir, const fs::path& model) {
     if (!fs::exists(ref.parent_path() / ".gitignore", ec)) {
       std::ofstream(ref.parent_path() / ".gitignore") << "# made by utvm validate\n*\n";
     }
-    utvm::cli::create_project(ref, model, "host");
+    utvm::cli::create_project(ref, model, "host", reference_options(dir));
   }
   utvm::cli::build_project(ref);
   return ref;

@@ -62,7 +62,7 @@ class ProjectApiStream : public transport::ByteStream {
 SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::uint64_t seed,
                             double timeout_sec, double run_timeout_sec) {
   SessionRequest req;
-  if (!inputs_file.empty()) req.given = npz::read_npz(inputs_file);
+  if (!inputs_file.empty()) req.given = npz::read_npz(inputs_file, kMaxRunNpzBytes);
   req.given_file = inputs_file;
   req.fill = fill;
   req.seed = seed;

@@ -38,6 +38,10 @@ struct SessionRequest {
   double run_timeout_sec = 120.0;
 };
 
+// The most .npz bytes `run` and `validate` unpack (inputs, expected outputs): far more than a
+// microcontroller holds, far less than a decompression bomb asks for.
+inline constexpr std::uint64_t kMaxRunNpzBytes = std::uint64_t{256} << 20;
+
 // A request with the inputs read from `inputs_file` (none when empty; an unreadable file is an
 // Error(kBadInput)), missing ones to be filled as `fill` and `seed` say; one run.
 SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::uint64_t seed,

@@ -11,12 +11,18 @@
 #include "commands.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
+#include "utvm/common/text.h"
 #include "utvm/common/version.h"
 #include "utvm/platforms/platforms.h"
 
 namespace {
 
-int report_error(const std::string& message, utvm::ExitCode code) {
+// Messages may carry untrusted text (archive names, a server's error, a build log's tail): shown
+// with control characters escaped and at most this many bytes.
+constexpr std::size_t kMaxErrorBytes = 16 * 1024;
+
+int report_error(const std::string& raw, utvm::ExitCode code) {
+  const std::string message = utvm::printable(utvm::capped(raw, kMaxErrorBytes), true);
   const bool color = utvm::cli::use_color(STDERR_FILENO);
   std::fputs(color ? "\033[1;31merror:\033[0m " : "error: ", stderr);
   std::fputs(message.c_str(), stderr);

@@ -84,6 +84,7 @@ PlatformEntry read_platform_dir(const fs::path& dir) {
       if (tool.command.empty()) tool.command = {tool.name, "--version"};
       tool.fix = t.value("fix", "");
       tool.optional = t.value("optional", false);
+      tool.when_env = t.value("when_env", "");
       p.tools.push_back(std::move(tool));
     }
   }

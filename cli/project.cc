@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "project_publish.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/common/error.h"
 
@@ -208,6 +209,7 @@ void on_terminate_signal(int sig) {
       ::waitpid(pid, nullptr, WNOHANG);
     }
   }
+  remove_staging_on_signal();  // a half-generated project (create-project)
   ::_exit(sig == SIGINT ? 130 : 128 + sig);
 }
 

@@ -4,12 +4,13 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace utvm::cli {
 
-// `utvm create-project --force DIR MLF PLATFORM` (default options).
+// `utvm create-project --force DIR MLF PLATFORM --project-option OPTIONS...` (OPTIONS as K=V).
 void create_project(const std::filesystem::path& dir, const std::filesystem::path& mlf,
-                    const std::string& platform);
+                    const std::string& platform, const std::vector<std::string>& options = {});
 // `utvm build DIR` (incremental).
 void build_project(const std::filesystem::path& dir);
 

@@ -83,6 +83,7 @@ std::span<std::uint8_t> FrameDecoder::write_area(std::size_t min_bytes) {
 }
 
 void FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return;  // its data() may be null: memcpy(x, nullptr, 0) is undefined
   auto area = write_area(bytes.size());
   std::memcpy(area.data(), bytes.data(), bytes.size());
   commit(bytes.size());
@@ -91,7 +92,9 @@ void FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
 FrameDecoder::Status FrameDecoder::next(Frame& out) {
   for (;;) {
     const std::uint8_t* base = buf_.data();
-    const void* sync = std::memchr(base + begin_, UTVM_LINK_SYNC, end_ - begin_);
+    // An empty buffer's data() may be null: memchr(nullptr, c, 0) is undefined.
+    const void* sync =
+        end_ > begin_ ? std::memchr(base + begin_, UTVM_LINK_SYNC, end_ - begin_) : nullptr;
     if (sync == nullptr) {
       skipped_ += end_ - begin_;
       begin_ = end_ = 0;

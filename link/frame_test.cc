@@ -42,6 +42,17 @@ TEST(Frame, LayoutIsSyncHeaderPayloadCrc) {
   EXPECT_THROW(append_frame(out, 0, 0, std::vector<std::uint8_t>(70000)), std::length_error);
 }
 
+// Issue 14 item 11: an empty input (a null span) before any data passed null to memcpy and
+// memchr (undefined; UBSan reports it in the sanitizer build).
+TEST(Reliability, FrameDecoderEmptyInputIsDefined) {
+  FrameDecoder d;
+  d.feed(std::span<const std::uint8_t>());
+  Frame f;
+  EXPECT_EQ(d.next(f), FrameDecoder::Status::kNeedMore);
+  d.feed(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(nullptr), 0));
+  EXPECT_EQ(d.next(f), FrameDecoder::Status::kNeedMore);
+}
+
 TEST(FrameDecoder, RoundTripsByteByByte) {
   std::vector<std::uint8_t> wire;
   append_frame(wire, 1, 0x81, bytes("hello"));

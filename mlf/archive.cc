@@ -18,13 +18,14 @@
 #include <system_error>
 
 #include "utvm/common/error.h"
+#include "utvm/common/text.h"
 
 namespace utvm::mlf {
 namespace {
 
 [[noreturn]] void fail(std::string_view archive, std::string_view member, std::string_view what) {
   if (member.empty()) throw Error(ExitCode::kBadInput, fmt::format("{}: {}", archive, what));
-  throw Error(ExitCode::kBadInput, fmt::format("{}: {}: {}", archive, member, what));
+  throw Error(ExitCode::kBadInput, fmt::format("{}: {}: {}", archive, printable(member), what));
 }
 
 struct ArchiveDeleter {
@@ -40,8 +41,23 @@ std::string libarchive_error(struct archive* a) {
 // Reads every entry from an opened libarchive handle and applies the safety rules.
 class Reader {
  public:
-  Reader(struct archive* a, std::string name, const ArchiveLimits& limits)
-      : a_(a), name_(std::move(name)), limits_(limits) {}
+  Reader(struct archive* a, std::string name, const ArchiveLimits& limits,
+         std::uint64_t input_bytes)
+      : a_(a), name_(std::move(name)), limits_(limits), input_bytes_(input_bytes) {}
+
+  // A compressed archive (or sparse members) may unpack to far more than the file holds. Real
+  // MLFs are C text and tensors (a few to one under gzip); past kBombFloor bytes, more than
+  // kMaxExpansion times the file's size is refused before it is all in memory.
+  static constexpr std::uint64_t kBombFloor = std::uint64_t{64} << 20;
+  static constexpr std::uint64_t kMaxExpansion = 200;
+  void check_expansion(std::uint64_t unpacked, const char* raw) const {
+    if (unpacked > kBombFloor && unpacked / kMaxExpansion > input_bytes_) {
+      fail(name_, raw,
+           fmt::format("the {}-byte archive unpacks to more than {} bytes (over {} times its "
+                       "size): refused as a decompression bomb",
+                       input_bytes_, unpacked, kMaxExpansion));
+    }
+  }
 
   void run(std::map<std::string, std::string>& members, std::vector<std::string>& dirs) {
     std::set<std::string> dir_set;
@@ -94,6 +110,7 @@ class Reader {
                          "(raise ArchiveLimits::max_member_bytes)",
                          usize, limits_.max_member_bytes));
       }
+      const std::uint64_t before = total;
       total += usize;
       if (total > limits_.max_total_bytes) {
         fail(name_, raw,
@@ -101,6 +118,8 @@ class Reader {
                          "(raise ArchiveLimits::max_total_bytes)",
                          limits_.max_total_bytes));
       }
+      // What the header declares is checked before anything is inflated.
+      check_expansion(total, raw);
       std::string data;
       data.reserve(usize);
       for (;;) {
@@ -118,6 +137,7 @@ class Reader {
             static_cast<std::uint64_t>(offset) + len > usize) {
           fail(name_, raw, "member data does not match its declared size");
         }
+        check_expansion(before + static_cast<std::uint64_t>(offset) + len, raw);
         data.append(static_cast<std::size_t>(offset) - data.size(), '\0');  // sparse hole
         data.append(static_cast<const char*>(block), len);
       }
@@ -143,6 +163,7 @@ class Reader {
   struct archive* a_;
   std::string name_;
   ArchiveLimits limits_;
+  std::uint64_t input_bytes_;
 };
 
 ArchivePtr new_reader() {
@@ -163,6 +184,12 @@ std::string normalise_member_name(std::string_view raw, std::string_view archive
     fail(archive_name, raw, "backslashes in member names are not allowed");
   }
   if (raw.find('\0') != std::string_view::npos) fail(archive_name, raw, "NUL in member name");
+  // Names end up in generated build files, logs and terminals: a newline broke the ninja file,
+  // an ESC sequence retitled the terminal, bytes that are not UTF-8 broke `info --json`.
+  if (!is_valid_utf8(raw)) fail(archive_name, raw, "member name is not valid UTF-8");
+  if (has_control_char(raw)) {
+    fail(archive_name, raw, "control characters in member names are not allowed");
+  }
   std::string out;
   out.reserve(raw.size());
   std::size_t i = 0;
@@ -220,7 +247,8 @@ Archive Archive::read(const std::filesystem::path& tar, const ArchiveLimits& lim
   if (opened != ARCHIVE_OK) {
     fail(result.name_, "", "not a readable tar archive: " + libarchive_error(a.get()));
   }
-  Reader(a.get(), result.name_, limits).run(result.members_, result.directories_);
+  Reader(a.get(), result.name_, limits, static_cast<std::uint64_t>(st.st_size))
+      .run(result.members_, result.directories_);
   return result;
 }
 
@@ -233,7 +261,7 @@ Archive Archive::from_bytes(std::string_view bytes, std::string_view name_for_er
   if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
     fail(result.name_, "", "not a readable tar archive: " + libarchive_error(a.get()));
   }
-  Reader(a.get(), result.name_, limits).run(result.members_, result.directories_);
+  Reader(a.get(), result.name_, limits, bytes.size()).run(result.members_, result.directories_);
   return result;
 }
 

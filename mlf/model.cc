@@ -298,6 +298,13 @@ class Loader {
         }) ||
         object_has_symbol("TVMBackendAllocWorkspace");
     mod.static_memory_plan = mod.executor == Executor::kAot && !mod.needs_workspace_allocator;
+    {
+      std::vector<std::pair<std::string, const std::string*>> code;
+      for (std::size_t i = 0; i < srcs.size(); ++i)
+        code.emplace_back(mod.files.sources[i], srcs[i]);
+      if (mod.files.header) code.emplace_back(*mod.files.header, archive_.find(*mod.files.header));
+      mod.cmsis = scan_cmsis_use(code);
+    }
 
     detail::HeaderInfo header;
     if (mod.files.header) header = detail::scan_header(*archive_.find(*mod.files.header), prefix);

@@ -50,6 +50,13 @@ json model_to_json(const Model& model) {
       jm["entry_point"] = {{"kind", to_string(m.entry_point.kind)},
                            {"symbol", m.entry_point.symbol}};
     }
+    json includes = json::array();
+    for (const auto& inc : m.cmsis.includes)
+      includes.push_back(
+          {{"header", inc.header}, {"file", inc.file}, {"part", to_string(inc.part)}});
+    jm["cmsis"] = {{"needed", m.cmsis.needed()},
+                   {"includes", std::move(includes)},
+                   {"functions", m.cmsis.nn_functions}};
     jm["files"] = {{"sources", m.files.sources},
                    {"objects", m.files.objects},
                    {"header", opt(m.files.header)},

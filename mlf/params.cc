@@ -123,7 +123,14 @@ std::vector<Param> parse_params(std::string_view bytes, std::string_view file_na
     }
     at = c.pos();
     std::int64_t data_size = c.read<std::int64_t>("data_byte_size");
-    std::uint64_t expected = (static_cast<std::uint64_t>(dt.bits) + 7) / 8 * elems;
+    // Every lane counts (float32x4 is 16 bytes an element); the product is checked, a lying
+    // header must not wrap it around to a small size.
+    const std::uint64_t elem_bytes = (static_cast<std::uint64_t>(dt.bits) * dt.lanes + 7) / 8;
+    std::uint64_t expected = 0;
+    if (__builtin_mul_overflow(elem_bytes, elems, &expected)) {
+      c.fail(at, fmt::format("tensor '{}': {} elements of {} overflow a 64-bit size", p.name, elems,
+                             p.dtype));
+    }
     if (data_size < 0 || static_cast<std::uint64_t>(data_size) != expected) {
       c.fail(at, fmt::format("tensor '{}': data_byte_size {} but {} {} elements need {}", p.name,
                              data_size, elems, p.dtype, expected));

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "utvm/common/error.h"
+#include "utvm/common/output_file.h"
 #include "utvm/npz/npz.h"
 
 namespace utvm::npz {
@@ -252,10 +253,22 @@ bool is_ascii(std::string_view s) {
 }  // namespace
 
 std::vector<std::pair<std::string, Array>> read_npz_bytes(std::string_view bytes,
-                                                          std::string_view name_for_errors) {
+                                                          std::string_view name_for_errors,
+                                                          std::uint64_t max_bytes) {
   const Reader r(bytes, name_for_errors);
   std::vector<std::pair<std::string, Array>> out;
-  for (const Entry& e : read_central_directory(r, name_for_errors)) {
+  const std::vector<Entry> entries = read_central_directory(r, name_for_errors);
+  // The declared sizes, before anything is inflated: a small file must not take gigabytes.
+  std::uint64_t declared = 0;
+  for (const Entry& e : entries) {
+    declared += std::min<std::uint64_t>(e.usize, std::uint64_t{1} << 62);
+    if (declared > max_bytes) {
+      fail(name_for_errors, "its arrays unpack to more than " + std::to_string(max_bytes) +
+                                " bytes (" + e.name + " declares " + std::to_string(e.usize) +
+                                "); that is more than any model input here");
+    }
+  }
+  for (const Entry& e : entries) {
     if (!e.name.empty() && e.name.back() == '/') continue;  // a directory entry
     const std::string where = std::string(name_for_errors) + ": " + e.name;
     try {
@@ -376,37 +389,19 @@ std::string write_npz_bytes(const std::vector<std::pair<std::string, Array>>& ar
   return out;
 }
 
-std::vector<std::pair<std::string, Array>> read_npz(const std::filesystem::path& path) {
+std::vector<std::pair<std::string, Array>> read_npz(const std::filesystem::path& path,
+                                                    std::uint64_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ExitCode::kBadInput, path.string() + ": cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(ExitCode::kBadInput, path.string() + ": read error");
-  return read_npz_bytes(bytes, path.string());
+  return read_npz_bytes(bytes, path.string(), max_bytes);
 }
 
 void write_npz(const std::filesystem::path& path,
                const std::vector<std::pair<std::string, Array>>& arrays, bool compress) {
-  const std::string bytes = write_npz_bytes(arrays, compress);
-  std::filesystem::path tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(ExitCode::kBadInput, path.string() + ": cannot open for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw Error(ExitCode::kBadInput, path.string() + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw Error(ExitCode::kBadInput, path.string() + ": cannot rename into place: " + ec.message());
-  }
+  // Through a symlink to its target, into /dev/null or a FIFO without replacing them.
+  write_output_file(path, write_npz_bytes(arrays, compress));
 }
 
 }  // namespace utvm::npz

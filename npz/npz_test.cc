@@ -113,6 +113,28 @@ std::string numpy_sine_inputs(bool new_python) {
   return z;
 }
 
+// Issue 14 item 10: a small .npz whose members unpack to far more than the caller accepts is
+// refused from the zip directory's declared sizes, before anything is inflated.
+TEST(Reliability, NpzBombIsRefusedBeforeInflating) {
+  Array zeros;
+  zeros.dtype = "uint8";
+  zeros.shape = {64 << 20};
+  zeros.data.assign(64u << 20, '\0');
+  const std::string npz = write_npz_bytes({{"a", zeros}, {"b", zeros}}, /*compress=*/true);
+  zeros.data.clear();
+  ASSERT_LT(npz.size(), 1u << 20);  // 128 MiB in well under 1 MiB
+  try {
+    read_npz_bytes(npz, "bomb.npz", 32u << 20);
+    ADD_FAILURE() << "a 128 MiB npz passed a 32 MiB limit";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("bomb.npz: its arrays unpack to more than 33554432"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(read_npz_bytes(npz, "bomb.npz", 256u << 20).size(), 2u);
+}
+
 TEST(Npz, WriteMatchesNumpySavezByteForByte) {
   const std::string expected = numpy_sine_inputs(true);
   ASSERT_EQ(expected.size(), 280u);

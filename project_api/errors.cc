@@ -55,7 +55,14 @@ void throw_error_reply(int code, const std::string& message, const Json& data,
     if (message == UnsupportedTVMVersionError::kName) {
       throw UnsupportedTVMVersionError(data, client_context);
     }
-    throw ServerError(message, data, client_context);
+    ExitCode exit_code = ExitCode::kServerError;
+    if (data.is_object() && data.contains(kExitCodeKey) && data[kExitCodeKey].is_number_integer()) {
+      const auto carried = data[kExitCodeKey].get<int>();
+      if (carried == static_cast<int>(ExitCode::kOption) ||
+          carried == static_cast<int>(ExitCode::kBadInput))
+        exit_code = static_cast<ExitCode>(carried);
+    }
+    throw ServerError(message, data, client_context, exit_code);
   }
   if (jsonrpc::is_known_error_code(code)) throw JsonRpcError(code, message, data);
   std::string text;

@@ -328,6 +328,9 @@ RequestOutcome handle_request_line(Handler& handler, std::string_view line,
     const std::string tb = traceback_text(m, demangled_type_name(typeid(e)), e.message());
     if (data.is_null()) data = Json::object();
     if (data.is_object() && !data.contains("traceback")) data["traceback"] = tb;
+    if (data.is_object() && !data.contains(kExitCodeKey) &&
+        (e.code() == ExitCode::kOption || e.code() == ExitCode::kBadInput))
+      data[kExitCodeKey] = static_cast<int>(e.code());
     return {error_line(id, kServerErrorCode, e.message(), data), true};
   } catch (const JsonRpcError& e) {
     if (jsonrpc::is_known_error_code(e.code())) {

@@ -350,6 +350,40 @@ TEST(ServerConformance, Item11_ArbitraryExceptionBecomesServerErrorNamingIt) {
   EXPECT_TRUE(j["error"]["data"]["traceback"].is_string());
 }
 
+// utvm's own addition: a ServerError caused by an option (or the input) carries its exit code in
+// data["utvm_exit_code"], so the client exits 3 (or 10) instead of 5; other codes are not sent,
+// and a reply naming any other code does not change the client's.
+TEST(ServerConformance, OptionErrorsCarryTheirExitCode) {
+  RecordingHandler h;
+  h.before = [](const std::string&) {
+    throw ServerError("option cmsis_path: /x is not a CMSIS tree", nullptr, {}, ExitCode::kOption);
+  };
+  PipeServer s(h);
+  const std::string line = s.call(request("build", R"({"options": {}})"));
+  const Json j = Json::parse(line);
+  EXPECT_EQ(j["error"]["data"][kExitCodeKey], 3);
+  const auto r = jsonrpc::decode_reply(j, Json(1));
+  try {
+    throw_error_reply(r.error_code, r.error_message, r.error_data,
+                      "calling method generate_project");
+    FAIL() << "no error";
+  } catch (const ServerError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kOption);
+    EXPECT_EQ(e.message(), "option cmsis_path: /x is not a CMSIS tree");
+  }
+  h.before = [](const std::string&) { throw ServerError("plain"); };
+  EXPECT_FALSE(
+      Json::parse(s.call(request("build", R"({"options": {}})", "2")))["error"]["data"].contains(
+          kExitCodeKey));
+  for (int code : {0, 1, 6, 9, 130}) {
+    try {
+      throw_error_reply(-32000, "m", Json{{kExitCodeKey, code}});
+    } catch (const ServerError& e) {
+      EXPECT_EQ(e.code(), ExitCode::kServerError) << code;
+    }
+  }
+}
+
 // ---- §7 item 12 -----------------------------------------------------------------------------
 TEST(ServerConformance, Item12_UnknownMethod) {
   RecordingHandler h;

@@ -19,6 +19,12 @@ PACKAGES=(
   # arduino platform: AVR cross compiler + C library, the Arduino AVR core and its CLI builder,
   # the emulator library our utvm-avr-sim links against (ELF loading needs libelf), avrdude
   gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libelf-dev avrdude
+  # zephyr platform: what a Zephyr 3.7 build needs besides cmake/ninja (west is optional), the C
+  # library generated projects use with Debian's arm gcc, the i686 cross compiler and emulator
+  # for qemu_x86 (docs/platform-zephyr.md)
+  python3-pyelftools python3-yaml python3-pykwalify python3-ruamel.yaml python3-jsonschema
+  python3-dateutil python3-packaging device-tree-compiler picolibc-arm-none-eabi
+  gcc-i686-linux-gnu qemu-system-x86
 )
 
 missing=()

@@ -26,6 +26,10 @@ fi
 seed_args=()
 [ -n "${FUZZ_SEED:-}" ] && seed_args=(-seed="$FUZZ_SEED")
 
+# A sanitizer report is a finding even where a build could recover from it.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1}
+
 failed=()
 for f in "${fuzzers[@]}"; do
   name=$(basename "$f")
@@ -37,7 +41,8 @@ for f in "${fuzzers[@]}"; do
   echo "== $name: ${seconds}s, corpus $corpus"
   if "$f" "${seed_args[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 \
-    -artifact_prefix="$corpus_root/$name-" "${dirs[@]}" >"$log" 2>&1; then
+    -artifact_prefix="$corpus_root/$name-" "${dirs[@]}" >"$log" 2>&1 &&
+    ! grep -qE 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$log"; then
     grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "$log" | tail -2 || true
   else
     echo "!! $name FAILED (log: $log)"

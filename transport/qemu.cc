@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 
@@ -100,6 +101,17 @@ QemuProcess::QemuProcess(const QemuOptions& options) : channel_(options.channel)
     log_file_ = tmpl;
     remove_log_ = true;
   }
+  // A constructor that throws never runs the destructor: remove our own log here then (its tail
+  // is already in the error message). Tests starting QEMUs that fail left one per failure.
+  struct RemoveLogOnThrow {
+    const std::filesystem::path& path;
+    bool armed;
+    int exceptions = std::uncaught_exceptions();
+    ~RemoveLogOnThrow() {
+      std::error_code ec;
+      if (armed && std::uncaught_exceptions() > exceptions) std::filesystem::remove(path, ec);
+    }
+  } remove_on_throw{log_file_, remove_log_};
   UniqueFd log(::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!log.valid()) {
     throw Error(ExitCode::kTransport, fmt::format("opening QEMU's log file {}: {}",

@@ -65,6 +65,36 @@ bool wait_group_gone(pid_t pgid, Clock::duration timeout) {
       pgid, std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
 }
 
+// Issue 14 item 13: a QemuProcess whose start fails (a "QEMU" that exits before connecting its
+// UART) used to leave its /tmp/utvm-qemu-*.log behind. Needs no QEMU.
+TEST(Reliability, QemuStartFailureLeavesNoLog) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("utvm-qemu-log-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old ? old : "";
+  ::setenv("TMPDIR", dir.c_str(), 1);
+  std::ofstream(dir / "kernel.elf") << "not firmware";
+  for (const auto& [binary, channel] :
+       {std::pair<std::string, QemuChannel>{"/bin/false", QemuChannel::kTcpClient},
+        {"/bin/false", QemuChannel::kTcpServer}}) {
+    SCOPED_TRACE(binary);
+    QemuOptions o = options_for(dir / "kernel.elf", channel);
+    o.binary = binary;
+    o.start_timeout = 5s;
+    EXPECT_THROW(QemuProcess q(o), Error);
+  }
+  if (old)
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"kernel.elf"});
+  std::filesystem::remove_all(dir);
+}
+
 class QemuChannelTest : public ::testing::TestWithParam<QemuChannel> {};
 
 TEST_P(QemuChannelTest, EchoesEveryByteInOrder) {

@@ -93,6 +93,26 @@ TEST(Params, Inconsistencies) {
   EXPECT_NE(expect_error(bad).find("device_type"), std::string::npos);
 }
 
+// Issue 14 item 12: vector lanes count (float32x4[2] is 32 bytes, not 8).
+TEST(Reliability, ParamsCountVectorLanes) {
+  std::string eight = testing::encode_params({{"v", 2, 32, {2}, std::string(8, '\0'), 4}});
+  EXPECT_NE(expect_error(eight).find("data_byte_size 8"), std::string::npos);
+  auto ok = parse_params(testing::encode_params({{"v", 2, 32, {2}, std::string(32, '\0'), 4}}),
+                         "x.params");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].dtype, "float32x4");
+  EXPECT_EQ(ok[0].data.size(), 32u);
+}
+
+// Issue 14 item 12: float64[2^61] needs 2^64 bytes; unchecked, that wrapped to 0 and an empty
+// tensor passed for an enormous one.
+TEST(Reliability, ParamsSizeArithmeticIsChecked) {
+  std::string wrap = testing::encode_params({{"w", 2, 64, {std::int64_t{1} << 61}, ""}});
+  EXPECT_NE(expect_error(wrap).find("overflow"), std::string::npos);
+  std::string lanes = testing::encode_params({{"w", 2, 32, {std::int64_t{1} << 50}, "", 65535}});
+  EXPECT_NE(expect_error(lanes).find("overflow"), std::string::npos);
+}
+
 TEST(Params, RealFiles) {
   if (!testing::have_fixtures()) GTEST_SKIP() << "no ../shared/fixtures next to the checkout";
   const std::string dir = testing::shared_dir() + "/fixtures/mlf/";

@@ -106,6 +106,7 @@ struct RawParam {
   std::uint8_t code, bits;
   std::vector<std::int64_t> shape;
   std::string data;
+  std::uint16_t lanes = 1;
 };
 
 // Encodes like tvm.runtime.save_param_dict (spec/mlf.md §4).
@@ -127,8 +128,8 @@ inline std::string encode_params(const std::vector<RawParam>& params) {
     put_u32(s, static_cast<std::uint32_t>(p.shape.size()));
     s += static_cast<char>(p.code);
     s += static_cast<char>(p.bits);
-    s += static_cast<char>(1);
-    s += static_cast<char>(0);
+    s += static_cast<char>(p.lanes & 0xff);
+    s += static_cast<char>(p.lanes >> 8);
     for (auto d : p.shape)
       put_u64(s, static_cast<std::uint64_t>(d));
     put_u64(s, p.data.size());

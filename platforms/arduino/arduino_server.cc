@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/cmsis.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -282,6 +283,7 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
                   "Treat compiler warnings in the sketch's C sources as errors."),
       make_option("verbose", "bool", false, {}, {"build", "flash"},
                   "Run the Arduino tools with verbose output."),
+      cmsis_path_option(),
   };
   return info;
 }
@@ -304,6 +306,12 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     const fs::path& tmp = draft.dir;
     const mlf::Archive& archive = draft.archive;
     const mlf::Module& module = draft.module;
+    if (module.cmsis.needed() && board.is_avr()) {
+      refuse_cmsis(module, mlf_path, board.name,
+                   "CMSIS is Arm Cortex-M code that AVR boards cannot build; choose an Arm board "
+                   "(`utvm boards arduino`) or compile the model without --target=cmsis-nn");
+    }
+    const auto cmsis = resolve_cmsis(options, module, mlf_path, "arduino");
 
     // The sketch folder: Arduino wants the .ino named after it.
     const fs::path sketch = tmp / kSketch;
@@ -342,9 +350,27 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
                            "#define UTVM_LINK_RX_BYTES {}u\n"
                            "#endif\n",
                            board.name, baud, link_rx));
-    const std::size_t rewritten =
-        rewrite_includes(sketch, {src / "runtime" / "include", src / "model" / "include",
-                                  src / "port", src / "runtime" / "src"});
+    // CMSIS the model needs, copied into the sketch (Arduino builds only the sketch folder):
+    // its headers and CMSIS-NN's sources, compiled by the core with the board's flags; the
+    // linker's --gc-sections keeps only the kernels the model calls.
+    std::vector<fs::path> include_dirs = {src / "runtime" / "include", src / "model" / "include",
+                                          src / "port", src / "runtime" / "src"};
+    if (cmsis) {
+      const fs::path to = src / "cmsis";
+      for (const auto& [from, name] : {std::pair{cmsis->nn_include, "NN/Include"},
+                                       std::pair{cmsis->dsp_include, "DSP/Include"},
+                                       std::pair{cmsis->core_include, "Core/Include"}}) {
+        if (from.empty()) continue;
+        copy_tree(from, to / name);
+        include_dirs.push_back(to / name);
+      }
+      for (const fs::path& c : cmsis->nn_sources) {
+        const fs::path dest = to / "NN" / "Source" / c.lexically_relative(cmsis->nn_source);
+        fs::create_directories(dest.parent_path());
+        fs::copy_file(c, dest);
+      }
+    }
+    const std::size_t rewritten = rewrite_includes(sketch, include_dirs);
 
     for (const char* f : {"boards.json"})
       fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
@@ -376,6 +402,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
         {"arduino_cli_cmd", cli},
         {"warning_as_error", werror},
         {"includes_rewritten", rewritten},
+        {"cmsis", cmsis_project_json(cmsis)},
         {"footprint",
          {{"ram", ram},
           {"flash", constants},

@@ -85,6 +85,15 @@ static void on_xoff(struct avr_irq_t* irq, uint32_t value, void* param) {
   g_rx_ready = 0;
 }
 
+/* The buffers elf_read_firmware allocated. */
+static void free_firmware(elf_firmware_t* fw) {
+  free(fw->flash);
+  free(fw->eeprom);
+  free(fw->fuse);
+  free(fw->lockbits);
+  fw->flash = fw->eeprom = fw->fuse = fw->lockbits = NULL;
+}
+
 static int ends_with(const char* s, const char* suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && strcmp(s + n - m, suffix) == 0;
@@ -162,12 +171,16 @@ int main(int argc, char** argv) {
     dup2(saved_stdout, 1);
     fprintf(stderr, "utvm-avr-sim: %s does not say its MCU and clock; pass --mcu and --freq\n",
             image);
+    free_firmware(&fw);
+    if (chunks) free_ihex_chunks(chunks);
     return 2;
   }
   avr_t* avr = avr_make_mcu_by_name(fw.mmcu);
   if (!avr) {
     dup2(saved_stdout, 1);
     fprintf(stderr, "utvm-avr-sim: simavr does not know the MCU '%s'\n", fw.mmcu);
+    free_firmware(&fw);
+    if (chunks) free_ihex_chunks(chunks);
     return 2;
   }
   avr_init(avr);
@@ -183,6 +196,9 @@ int main(int argc, char** argv) {
   } else {
     avr_load_firmware(avr, &fw);
   }
+  /* avr_load_firmware copies the image into the simulated MCU; elf_read_firmware's buffers are
+   * ours to free (ASan reported them as leaked). */
+  free_firmware(&fw);
   avr->log = LOG_ERROR;
   /* libsimavr keeps printing to stdout while it runs ("UART-0 configured to ..." when the
    * firmware sets the baud rate): the firmware's bytes get their own fd, and fd 1 becomes

@@ -92,7 +92,8 @@ TEST_P(BaremetalLink, RunsTheModelAndReturnsItsOutputs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Boards, BaremetalLink,
-                         ::testing::Values("mps2_an385", "mps2_an386", "mps2_an500", "mps2_an521"));
+                         ::testing::Values("mps2_an385", "mps2_an386", "mps2_an500", "mps2_an521",
+                                           "mps3_an547"));
 
 TEST(BaremetalLink, DeviceErrorsComeBackAsDeviceErrors) {
   SKIP_WITHOUT_TOOLS();

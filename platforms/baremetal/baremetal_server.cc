@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "board.h"
+#include "common/cmsis.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -54,6 +55,7 @@ api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_ver
                   {"generate_project"}, "Bytes reserved for the firmware's stack."),
       make_option("cflags", "str", nullptr, {}, {"generate_project"},
                   "Extra C compiler flags for the firmware (space separated)."),
+      cmsis_path_option(),
       make_option("verbose", "bool", false, {}, {"build"}, "Run the build with verbose output."),
       make_option("qemu_channel", "str",
                   transport::qemu_channel_name(transport::default_qemu_channel()), {},
@@ -79,6 +81,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         const fs::path& tmp = draft.dir;
         const mlf::Archive& archive = draft.archive;
         const mlf::Module& module = draft.module;
+        const auto cmsis = resolve_cmsis(options, module, draft.mlf_path, "baremetal");
 
         const std::string build_id = fmt::format("{}-{}", module.name, board.name);
         codegen::ExecutorOptions exec;
@@ -98,13 +101,14 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         pc << "# Written by utvm create-project (baremetal platform).\n"
            << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
            << "set(UTVM_STACK_SIZE " << stack << ")\n"
-           << "set(UTVM_EXTRA_CFLAGS " << cmake_quote(cflags) << ")\n"
+           << "set(UTVM_EXTRA_CFLAGS" << cmake_list(split_words(cflags)) << ")\n"
            << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
            << "set(UTVM_MODEL_SOURCES\n";
         pc << cmake_source_lines(module.files.sources, "${CMAKE_CURRENT_LIST_DIR}/model/");
         pc << ")\n"
            << "set(UTVM_MODEL_INCLUDE_DIRS "
               "\"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";
+        pc << cmsis_cmake_lines(cmsis);
         // cmake_quote escapes '$'; the list-dir references must stay live.
         std::string project_cmake = pc.str();
         for (size_t at;
@@ -118,6 +122,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
             {"platform", "baremetal"},
             {"board", board.name},
             {"model", module.name},
+            {"cmsis", cmsis_project_json(cmsis)},
             {"footprint",
              {{"ram", arena + module.io_size_bytes + stack + kRuntimeRamBytes},
               {"flash", module.constants_size_bytes}}},

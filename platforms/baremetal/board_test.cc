@@ -36,6 +36,14 @@ TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
   const Board& m33 = boards.at("mps2_an521");
   EXPECT_EQ(m33.flash.origin, 0x10000000u);
   EXPECT_EQ(m33.uart_base, 0x50200000u);
+  // The M55 (Helium) board: Secure aliases of the SSE-300's ITCM and ISRAM and of UART0.
+  const Board& m55 = boards.at("mps3_an547");
+  EXPECT_EQ(m55.cpu, "cortex-m55");
+  EXPECT_EQ(m55.flash.origin, 0x10000000u);
+  EXPECT_EQ(m55.flash.size, 512u << 10);
+  EXPECT_EQ(m55.ram.origin, 0x31000000u);
+  EXPECT_EQ(m55.uart_base, 0x59303000u);
+  EXPECT_EQ(m55.qemu_machine, "mps3-an547");
 }
 
 // Every UART kind and timer a board names has its driver in the port: data needs no code change.

@@ -164,6 +164,13 @@ std::string cmake_quote(const std::string& s) {
   return out;
 }
 
+std::string cmake_list(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words)
+    out += " " + cmake_quote(w);
+  return out;
+}
+
 std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix) {
   std::string out;
   for (const auto& src : sources) {
@@ -303,6 +310,10 @@ void write_project(const fs::path& mlf, const fs::path& project_dir, std::string
     std::error_code ec;
     fs::remove_all(tmp, ec);
     throw;
+  } catch (const Error& e) {  // keeps its exit code (a bad option, an unusable MLF)
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw api::ServerError(e.what(), nullptr, {}, e.code());
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove_all(tmp, ec);

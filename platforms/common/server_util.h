@@ -121,6 +121,8 @@ std::string tail(const std::string& text, std::size_t max = 4000);
 
 // A double-quoted CMake argument (", \, $ and ; escaped).
 std::string cmake_quote(const std::string& s);
+// " <quoted word>" per word: the elements of a CMake list, for set(NAME<list>).
+std::string cmake_list(const std::vector<std::string>& words);
 // One line "  <quoted prefix + source>" per model source (a leading "./" dropped), for a CMake
 // list of the model's C files.
 std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix);
@@ -166,7 +168,8 @@ struct ProjectDraft {
 // hold exactly one module with C sources (errors name `platform`). Then `fill` writes the
 // platform's files, the project's launch_microtvm_api_server.sh (`utvm api-server <platform>`) is
 // added and the directory is renamed into place. On any failure nothing is left behind and the
-// error is a project_api::ServerError with its text.
+// error is a project_api::ServerError with its text (and a utvm::Error's exit code: option
+// errors stay 3, unusable input 10).
 void write_project(const std::filesystem::path& mlf_path, const std::filesystem::path& project_dir,
                    std::string_view platform, const std::function<void(const ProjectDraft&)>& fill);
 

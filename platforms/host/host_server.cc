@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/cmsis.h"
 #include "common/server_util.h"
 #include "project_layout.h"
 #include "utvm/common/error.h"
@@ -54,6 +55,7 @@ api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*
                   "metadata needs plus alignment slack."),
       make_option("cflags", "str", nullptr, {}, {"generate_project"},
                   "Extra C compiler flags for the device program (space separated)."),
+      cmsis_path_option(),
   };
   return info;
 }
@@ -68,6 +70,7 @@ void HostHandler::generate_project(const fs::path& model_library_format_path,
   if (auto it = options.find("cflags"); it != options.end() && it->is_string())
     req.extra_cflags = it->get<std::string>();
   req.device_sources = data_dir() / "device";
+  req.options = options;
   generate_host_project(req);
 }
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace utvm::platforms::host {
 
 struct ProjectLayoutRequest {
@@ -15,6 +17,7 @@ struct ProjectLayoutRequest {
   std::filesystem::path device_sources;  // <datadir>/device: include/, src/, ports/posix/
   std::optional<std::uint64_t> workspace_size_bytes;
   std::string extra_cflags;
+  nlohmann::json options = nlohmann::json::object();  // all generate_project options (cmsis_path)
 };
 
 // Throws project_api::ServerError naming the step that failed; leaves nothing behind on failure

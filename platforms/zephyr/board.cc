@@ -50,6 +50,8 @@ Board parse_board(const fs::path& path, const std::string& name, const json& j) 
   };
   if (std::string inner = str("board", false); !inner.empty() && inner != name)
     bad(path, name, fmt::format("\"board\" says '{}'", inner));
+  b.zephyr_board = str("zephyr_board", false);
+  if (b.zephyr_board.empty()) b.zephyr_board = name;
   b.model = str("model", true);
   b.arch = str("arch", true);
   b.is_qemu = boolean("is_qemu");
@@ -73,6 +75,13 @@ Board parse_board(const fs::path& path, const std::string& name, const json& j) 
     for (const auto& [k, v] : it->items()) {
       if (!v.is_string()) bad(path, name, "\"toolchain\" must be an object of strings");
       b.toolchain[k] = v.get<std::string>();
+    }
+  }
+  if (auto it = j.find("compile_options"); it != j.end()) {
+    if (!it->is_array()) bad(path, name, "\"compile_options\" must be a list of strings");
+    for (const auto& o : *it) {
+      if (!o.is_string()) bad(path, name, "\"compile_options\" must be a list of strings");
+      b.compile_options.push_back(o.get<std::string>());
     }
   }
   if (auto it = j.find("qemu"); it != j.end()) {

@@ -21,6 +21,9 @@ struct QemuData {
 
 struct Board {
   std::string name;
+  // The name Zephyr >= 3.6 (hardware model v2) knows the board by, e.g. mps2/an521/cpu0 for
+  // mps2_an521; equal to `name` unless boards.json says "zephyr_board".
+  std::string zephyr_board;
   std::string model;
   std::string arch;
   bool is_qemu = false;
@@ -31,6 +34,7 @@ struct Board {
   std::optional<std::uint64_t> recommended_heap_size_bytes;
   std::string flash_runner;                      // west's runner; empty = Zephyr's default
   std::map<std::string, std::string> toolchain;  // environment for SDK-less builds
+  std::vector<std::string> compile_options;      // extra flags for the app (utvm's and model's)
   std::optional<QemuData> qemu;                  // set for emulated boards
 };
 

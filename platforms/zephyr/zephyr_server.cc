@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/cmsis.h"
 #include "common/server_util.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
@@ -67,6 +69,68 @@ std::string zephyr_base_for(const json& options, const json& project, const char
       step));
 }
 
+// The board name to give Zephyr: boards.json's hardware-model-v2 name for trees >= 3.6 (read from
+// <zephyr_base>/VERSION), the legacy name for older trees or when VERSION cannot be read.
+std::string zephyr_board_name(const Board& board, const std::string& zephyr_base) {
+  std::ifstream in(fs::path(zephyr_base) / "VERSION");
+  int major = -1, minor = -1;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    static const std::regex kLine(R"(\s*VERSION_(MAJOR|MINOR)\s*=\s*(\d+)\s*)");
+    if (!std::regex_match(line, m, kLine)) continue;
+    (m[1] == "MAJOR" ? major : minor) = std::stoi(m[2]);
+  }
+  const bool v2 = major > 3 || (major == 3 && minor >= 6);
+  return v2 ? board.zephyr_board : board.name;
+}
+
+// Zephyr modules for plain-CMake builds: option zephyr_modules, else $ZEPHYR_MODULES (both a
+// CMake list, ';'-separated, as Zephyr takes it), else every module of a west workspace laid out
+// around the tree (<zephyr_base>/../modules/<group>/<module>/zephyr/module.yml). Empty when none.
+std::vector<std::string> zephyr_modules_for(const json& options, const std::string& zephyr_base) {
+  auto split = [](const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream ss(list);
+    for (std::string item; std::getline(ss, item, ';');) {
+      if (!item.empty()) out.push_back(item);
+    }
+    return out;
+  };
+  std::vector<std::string> modules;
+  const char* source = nullptr;
+  if (auto opt = str_option(options, "zephyr_modules")) {
+    modules = split(*opt);
+    source = "option zephyr_modules";
+  } else if (const char* env = std::getenv("ZEPHYR_MODULES"); env && *env) {
+    modules = split(env);
+    source = "$ZEPHYR_MODULES";
+  }
+  if (source) {
+    for (auto& m : modules) {
+      std::error_code ec;
+      if (!fs::is_directory(m, ec))
+        throw api::ServerError(fmt::format(
+            "{}: module directory '{}' does not exist (a ';'-separated list of Zephyr module "
+            "directories, e.g. <workspace>/modules/hal/cmsis)",
+            source, m));
+      m = fs::absolute(m).lexically_normal().string();
+    }
+    return modules;
+  }
+  const fs::path root = fs::path(zephyr_base).parent_path() / "modules";
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return modules;
+  for (const auto& group : fs::directory_iterator(root, ec)) {
+    if (!group.is_directory()) continue;
+    for (const auto& mod : fs::directory_iterator(group.path(), ec)) {
+      if (fs::is_regular_file(mod.path() / "zephyr" / "module.yml", ec))
+        modules.push_back(fs::absolute(mod.path()).lexically_normal().string());
+    }
+  }
+  std::sort(modules.begin(), modules.end());
+  return modules;
+}
+
 // Environment of build commands: ZEPHYR_BASE plus the board's SDK-less toolchain settings
 // unless the user chose a toolchain (ZEPHYR_TOOLCHAIN_VARIANT) or has the Zephyr SDK.
 std::vector<std::pair<std::string, std::string>> build_env(const std::string& zephyr_base,
@@ -116,8 +180,18 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   add("CONFIG_UART_INTERRUPT_DRIVEN=y");
   if (options.verbose && !board.is_qemu) add("CONFIG_LED=y");
   add("CONFIG_REBOOT=y");
-  add("CONFIG_NEWLIB_LIBC=y");
+  // picolibc, not newlib: Debian's newlib lacks the retargetable locking Zephyr requires, and
+  // Zephyr's minimal libc has no expf/roundf/tanhf, which models call. x86 boards keep Zephyr's
+  // default: picolibc with the Zephyr SDK; Debian's i686 compiler has none, so the minimal libc
+  // (models calling libm functions do not link there; docs/platform-zephyr.md).
+  if (board.arch != "x86") add("CONFIG_PICOLIBC=y");
   if (board.fpu) add("CONFIG_FPU=y");
+  // x87 arithmetic keeps 80-bit intermediates; SSE computes in float like the host platform.
+  if (board.arch == "x86") {
+    add("CONFIG_X86_SSE=y");
+    add("CONFIG_X86_SSE2=y");
+    add("CONFIG_X86_SSE_FP_MATH=y");
+  }
   add(fmt::format("CONFIG_MAIN_STACK_SIZE={}",
                   options.main_stack_size.value_or(kDefaultMainStack)));
   add("CONFIG_TEST_RANDOM_GENERATOR=y");
@@ -165,6 +239,10 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
       board,
       project_type,
       zephyr_base,
+      make_option(
+          "zephyr_modules", "str", nullptr, {}, {"generate_project"},
+          "Zephyr module directories, ';'-separated (default: $ZEPHYR_MODULES, else the "
+          "modules of the west workspace around zephyr_base, <zephyr_base>/../modules/*/*)."),
       make_option("west_cmd", "str", nullptr, {}, {"generate_project", "build", "flash"},
                   "Command that runs west, split on spaces (e.g. \"python3 -m west\"); default: "
                   "west on PATH, else build with CMake + Ninja."),
@@ -189,6 +267,7 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
       make_option("warning_as_error", "bool", false, {}, {"generate_project"},
                   "Treat warnings as errors: the whole build, the model's generated C included, "
                   "fails on a compiler warning (CONFIG_COMPILER_WARNINGS_AS_ERRORS)."),
+      cmsis_path_option(),
   };
   return info;
 }
@@ -199,6 +278,8 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
   const Board board = generate_board(options, dir_, find_board);
   check_project_type(options);
   const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
+  const std::string zephyr_board = zephyr_board_name(board, zephyr_base);
+  const std::vector<std::string> modules = zephyr_modules_for(options, zephyr_base);
   const std::string west = str_option(options, "west_cmd").value_or("");
   const auto stack_option = uint_option(options, "config_main_stack_size");
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
@@ -217,6 +298,11 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     const fs::path& tmp = draft.dir;
     const mlf::Archive& archive = draft.archive;
     const mlf::Module& module = draft.module;
+    // Without cmsis_path / $CMSIS_PATH, the Zephyr tree's own CMSIS-NN module (west's layout).
+    fs::path workspace = fs::path(zephyr_base).lexically_normal();
+    if (!workspace.has_filename()) workspace = workspace.parent_path();  // ".../zephyr/"
+    const auto cmsis = resolve_cmsis(options, module, draft.mlf_path, "zephyr",
+                                     {workspace.parent_path() / "modules" / "lib" / "cmsis-nn"});
     const std::uint64_t arena =
         workspace_option.value_or(codegen::default_arena_bytes(module.workspace_size_bytes));
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
@@ -246,9 +332,17 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
 
     std::ostringstream pc;
     pc << "# Written by utvm create-project (zephyr platform).\n"
-       << "set(BOARD " << cmake_quote(board.name) << ")\n"
-       << "set(ZEPHYR_BASE " << cmake_quote(zephyr_base) << ")\n"
-       << "set(UTVM_MODEL_SOURCES\n";
+       << "set(BOARD " << cmake_quote(zephyr_board) << ")\n"
+       << "set(ZEPHYR_BASE " << cmake_quote(zephyr_base) << ")\n";
+    if (!modules.empty()) {
+      // In the cache: Zephyr reads the cache before $ZEPHYR_MODULES; -DZEPHYR_MODULES still wins.
+      std::string list;
+      for (const auto& m : modules)
+        list += (list.empty() ? "" : ";") + m;
+      pc << "set(ZEPHYR_MODULES " << cmake_quote(list)
+         << " CACHE STRING \"Zephyr modules (utvm option zephyr_modules)\")\n";
+    }
+    pc << "set(UTVM_MODEL_SOURCES\n";
     pc << cmake_source_lines(module.files.sources, "@LIST_DIR@/model/");
     pc << ")\n"
        << "set(UTVM_MODEL_INCLUDE_DIRS \"@LIST_DIR@/model/codegen/host/include\")\n"
@@ -256,7 +350,12 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     for (const auto& d : definitions)
       pc << " " << cmake_quote(d);
     pc << ")\n"
-       << "set(UTVM_WARNING_AS_ERROR " << (warning_as_error ? "ON" : "OFF") << ")\n";
+       << "set(UTVM_COMPILE_OPTIONS";
+    for (const auto& o : board.compile_options)
+      pc << " " << cmake_quote(o);
+    pc << ")\n";
+    pc << "set(UTVM_WARNING_AS_ERROR " << (warning_as_error ? "ON" : "OFF") << ")\n";
+    pc << cmsis_cmake_lines(cmsis);
     std::string project_cmake = pc.str();
     for (size_t at; (at = project_cmake.find("@LIST_DIR@")) != std::string::npos;)
       project_cmake.replace(at, 10, "${CMAKE_CURRENT_LIST_DIR}");
@@ -267,11 +366,14 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     json project_json = {
         {"platform", "zephyr"},
         {"board", board.name},
+        {"zephyr_board", zephyr_board},
         {"project_type", "host_driven"},
         {"model", module.name},
         {"zephyr_base", zephyr_base},
+        {"zephyr_modules", modules},
         {"west_cmd", west},
         {"warning_as_error", warning_as_error},
+        {"cmsis", cmsis_project_json(cmsis)},
         {"footprint", {{"ram", ram}, {"flash", module.constants_size_bytes}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
@@ -289,6 +391,7 @@ void ZephyrHandler::build(const json& options) {
                     zephyr_base));
   }
   const auto env = build_env(zephyr_base, board);
+  const std::string zephyr_board = project.value("zephyr_board", board.name);
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
   fs::create_directories(build_dir);
@@ -300,14 +403,19 @@ void ZephyrHandler::build(const json& options) {
   if (!west.empty()) {
     std::vector<std::string> argv = west;
     if (verbose) argv.push_back("-v");
-    argv.insert(argv.end(), {"build", "-d", build_dir.string(), "-b", board.name, dir_.string()});
+    argv.insert(argv.end(), {"build", "-d", build_dir.string(), "-b", zephyr_board, dir_.string()});
     int rc = run_logged(argv, dir_, log, env);
     if (rc != 0) step_failed("build: west build", rc, log);
   } else {
     if (!fs::exists(build_dir / "build.ninja")) {
-      std::vector<std::string> argv = {
-          "cmake", "-S",    dir_.string(),          "-B", build_dir.string(),
-          "-G",    "Ninja", "-DBOARD=" + board.name};
+      std::vector<std::string> argv = {"cmake",
+                                       "-S",
+                                       dir_.string(),
+                                       "-B",
+                                       build_dir.string(),
+                                       "-G",
+                                       "Ninja",
+                                       "-DBOARD=" + zephyr_board};
       if (fs::exists("/usr/bin/python3")) argv.push_back("-DPython3_EXECUTABLE=/usr/bin/python3");
       int rc = run_logged(argv, dir_, log, env);
       if (rc != 0) step_failed("build: cmake configure (no west on PATH)", rc, log);

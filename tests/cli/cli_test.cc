@@ -124,11 +124,11 @@ class CliTest : public ::testing::Test {
   }
 
   std::string mlf() {
-    // Any tar works for the test templates; use a fixture when present.
+    // Any MLF works for the test templates (create-project checks it is one): a fixture when
+    // present, else the build's example.
     fs::path fx = fs::path(UTVM_SHARED_DIR) / "fixtures/mlf/sine_aot_v5.tar";
     if (fs::exists(fx)) return fx.string();
-    write_file(dir / "model.tar", "not really a tar");
-    return (dir / "model.tar").string();
+    return (fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar").string();
   }
 
   std::vector<nlohmann::json> calls(const fs::path& project) {
@@ -249,7 +249,9 @@ TEST_F(CliTest, CreateErrorPaths) {
   EXPECT_FALSE(fs::exists(dir / "p"));
 
   // An existing directory is never replaced without -f; with -f a bad option keeps it intact.
+  // (-f replaces only utvm projects: tests/reliability/ checks the other folders.)
   write_file(dir / "p/keep.txt", "mine");
+  write_file(dir / "p/utvm-project.json", "{}");
   r = run({"create-project", "p", mlf(), "template", "--template-dir", t, "--project-option",
            "board=qemu_x86"});
   EXPECT_EQ(r.rc, 2);

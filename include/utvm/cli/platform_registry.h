@@ -24,6 +24,9 @@ struct RequiredTool {
   std::vector<std::string> command;  // run to check it (e.g. {"cmake", "--version"})
   std::string fix;                   // how to get it
   bool optional = false;             // a missing optional tool is a warning, not a failure
+  // Checked only when this environment variable is set (e.g. ZEPHYR_BASE: what a build against
+  // a configured Zephyr tree needs); otherwise doctor lists it as skipped.
+  std::string when_env;
 };
 
 struct PlatformEntry {

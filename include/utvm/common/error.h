@@ -21,6 +21,7 @@ enum class ExitCode : int {
   kTransport = 8,       // the link to the device failed or timed out
   kOutputMismatch = 9,  // outputs differ from what was expected
   kBadInput = 10,       // an input file (MLF archive, .npz, project dir) is unusable
+  kBusy = 11,           // another utvm holds the project (build/flash/run with --no-wait)
   kInterrupted = 130,   // Ctrl-C
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "utvm/mlf/archive.h"
+#include "utvm/mlf/cmsis.h"
 #include "utvm/mlf/dtype.h"
 #include "utvm/mlf/graph.h"
 #include "utvm/mlf/params.h"
@@ -59,6 +60,7 @@ struct Module {
   EntryPoint entry_point;
   ModuleFiles files;
   std::string style;  // "full-model" (or "" when the metadata predates the key)
+  CmsisUse cmsis;     // the CMSIS headers its C includes and the CMSIS-NN functions it calls
 
   // "tvmgen_<name>" with the name lower-cased and sanitised, as TVM prefixes C symbols.
   std::string symbol_prefix() const;

@@ -33,15 +33,22 @@ struct Array {
 Array read_npy(std::string_view bytes, std::string_view name_for_errors);
 std::string write_npy(const Array& array);
 
-// Arrays of an .npz file, keys without ".npy", in archive order.
-std::vector<std::pair<std::string, Array>> read_npz(const std::filesystem::path& path);
+// Unpacked bytes read_npz accepts unless told otherwise (checked against the zip directory's
+// declared sizes before anything is inflated).
+inline constexpr std::uint64_t kDefaultMaxNpzBytes = std::uint64_t{1} << 30;
+
+// Arrays of an .npz file, keys without ".npy", in archive order. Files whose members declare more
+// than `max_bytes` in total are refused (kBadInput) before inflating.
+std::vector<std::pair<std::string, Array>> read_npz(const std::filesystem::path& path,
+                                                    std::uint64_t max_bytes = kDefaultMaxNpzBytes);
 // Writes atomically (temporary file beside `path`, then rename).
 void write_npz(const std::filesystem::path& path,
                const std::vector<std::pair<std::string, Array>>& arrays, bool compress = false);
 
 // The same, on bytes in memory (what the file functions use; handy for tests and fuzzing).
-std::vector<std::pair<std::string, Array>> read_npz_bytes(std::string_view bytes,
-                                                          std::string_view name_for_errors);
+std::vector<std::pair<std::string, Array>> read_npz_bytes(
+    std::string_view bytes, std::string_view name_for_errors,
+    std::uint64_t max_bytes = kDefaultMaxNpzBytes);
 std::string write_npz_bytes(const std::vector<std::pair<std::string, Array>>& arrays,
                             bool compress = false);
 

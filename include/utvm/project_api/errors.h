@@ -16,6 +16,11 @@
 
 namespace utvm::project_api {
 
+// A utvm server's ServerError whose cause is the user's option (kOption) or input (kBadInput)
+// carries that exit code as data["utvm_exit_code"], so `utvm create-project` exits 3 or 10 rather
+// than 5; other clients (TVM's) ignore the key.
+inline constexpr const char* kExitCodeKey = "utvm_exit_code";
+
 class ServerError : public utvm::Error {
  public:
   // `data` is null or an object (the server adds "traceback" when missing). `client_context`
