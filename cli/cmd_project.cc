@@ -14,6 +14,7 @@
 #include "project_lock.h"
 #include "project_publish.h"
 #include "project_steps.h"
+#include "tvm_crt.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/project.h"
 #include "utvm/cli/sha256.h"
@@ -34,6 +35,7 @@ using utvm::cli::ProjectFile;
 
 struct Args {
   std::string project_dir, mlf, platform, template_dir, method;
+  std::string standalone_crt_dir;  // create-project, for templates that are not utvm's own
   std::vector<std::string> options;
   bool force = false;
   bool list_options = false;
@@ -222,6 +224,17 @@ void do_create(Args a) {
   check_mlf(mlf, a.platform != "template" && !a.platform.empty());
   const api::UserOptions given = api::parse_option_tokens(a.options);
   const api::ValueMode mode = a.string_values ? api::ValueMode::kStrings : api::ValueMode::kTyped;
+  // utvm's platforms get utvm's device runtime; any other template gets TVM's standalone CRT.
+  std::optional<utvm::cli::TvmCrt> tvm_crt;
+  if (!utvm::cli::is_builtin_template(tdir)) {
+    tvm_crt.emplace(utvm::cli::TvmCrt::resolve(mlf, a.standalone_crt_dir));
+  } else if (!a.standalone_crt_dir.empty()) {
+    throw Error(ExitCode::kUsage,
+                fmt::format("--standalone-crt-dir is for templates that are not utvm's own; {} "
+                            "is a built-in platform and uses utvm's runtime",
+                            tdir.string()));
+  }
+  const fs::path crt_dir = tvm_crt ? tvm_crt->dir() : utvm::cli::device_sources_dir();
 
   const auto t0 = std::chrono::steady_clock::now();
   utvm::cli::StatusLine status;
@@ -264,7 +277,7 @@ void do_create(Args a) {
       persist(item.key());
     // Generated beside the project under a hidden name and completed there; the user's folder
     // is only touched by the final rename (a swap under -f).
-    tmpl->generate_project(mlf, utvm::cli::device_sources_dir(), staged.dir(), options);
+    tmpl->generate_project(mlf, crt_dir, staged.dir(), options);
   }
   if (!fs::is_directory(staged.dir(), ec)) {
     throw Error(ExitCode::kServerError,
@@ -283,7 +296,8 @@ void do_create(Args a) {
   }
   utvm::cli::save_project_file(staged.dir(), pf);
   staged.publish();
-  status.done(fmt::format("created {} (platform {}) in {}", project_dir.string(), pf.platform,
+  status.done(fmt::format("created {} (platform {}{}) in {}", project_dir.string(), pf.platform,
+                          tvm_crt ? ", TVM's CRT from " + tvm_crt->source() : std::string(),
                           seconds_since(t0)));
 }
 
@@ -455,6 +469,9 @@ CLI::App* add_create(CLI::App* parent, std::shared_ptr<Args> a, bool micro) {
                   "Project API template directory (any language; with PLATFORM 'template')");
   cmd->add_flag("-f,--force", a->force,
                 "Replace PROJECT_DIR if it exists (options are validated first)");
+  cmd->add_option("--standalone-crt-dir", a->standalone_crt_dir,
+                  "TVM's standalone CRT for a template that is not utvm's own (default: the "
+                  "MLF's bundled ./runtime, else $TVM_CRT_DIR)");
   add_timeout_option(cmd, *a, kDefaultGenerateSec);
   cmd->add_flag("--string-values", a->string_values,
                 "Send every option value as a JSON string, as tvmc does (for old servers); "

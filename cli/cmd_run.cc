@@ -37,6 +37,7 @@ struct RunArgs {
   std::uint64_t seed = 0;
   int print_top = 0;
   bool print_time = false;
+  bool end_to_end = false;
   unsigned repeat = 1, number = 1;
   bool json = false;
   double timeout_sec = 10.0;
@@ -130,6 +131,7 @@ void do_run(RunArgs& a) {
   req.repeat = a.repeat;
   req.number = a.number;
   req.module = module;
+  req.end_to_end = a.end_to_end;
   std::vector<std::pair<std::string, utvm::npz::Array>> expected;
   if (!a.expected.empty()) expected = utvm::npz::read_npz(a.expected, utvm::cli::kMaxRunNpzBytes);
 
@@ -187,6 +189,7 @@ void do_run(RunArgs& a) {
     }
     j["repeat"] = a.repeat;
     j["number"] = a.number;
+    j["end_to_end"] = a.end_to_end;
     j["run_times_ns"] = all_ns;
     if (!a.expected.empty()) {
       j["expected"] = {{"file", a.expected}, {"match", diffs.empty()}, {"differences", diffs}};
@@ -238,6 +241,9 @@ void register_run_command(CLI::App& app) {
                   "Print the N largest values of output_0 with their indices (tvmc's format)");
   cmd->add_flag("--print-time", a->print_time,
                 "Print device-measured run times (mean/median/max/min/std over --repeat)");
+  cmd->add_flag("--end-to-end", a->end_to_end,
+                "Time each run with its data transfers (inputs sent, outputs fetched) on the "
+                "host clock, like tvmc's --end-to-end");
   cmd->add_option("--repeat", a->repeat, "How many measurements")->capture_default_str();
   cmd->add_option("--number", a->number, "Runs per measurement")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the outputs and run times as JSON (nothing else)");

@@ -150,29 +150,55 @@ SessionResult DeviceSession::run(const nlohmann::json& options, const SessionReq
   for (const auto& t : res.device.inputs)
     res.specs.push_back({t.name, t.dtype, t.shape, t.nbytes});
   res.inputs = prepare_inputs(res.specs, req.given, req.given_file, req.fill, req.seed);
-  status.update("sending inputs ...");
-  for (std::size_t i = 0; i < res.inputs.size(); ++i) {
-    const auto& data = res.inputs[i].data;
-    link.set_input(static_cast<std::uint16_t>(i),
-                   {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
-  }
+  auto send_inputs = [&] {
+    for (std::size_t i = 0; i < res.inputs.size(); ++i) {
+      const auto& data = res.inputs[i].data;
+      link.set_input(static_cast<std::uint16_t>(i),
+                     {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+    }
+  };
+  auto fetch_outputs = [&] {
+    res.outputs.clear();
+    for (std::size_t i = 0; i < res.device.outputs.size(); ++i) {
+      const auto& t = res.device.outputs[i];
+      npz::Array arr;
+      arr.dtype = t.dtype;
+      arr.shape = t.shape;
+      const auto bytes = link.get_output(static_cast<std::uint16_t>(i));
+      arr.data.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      res.outputs.emplace_back(fmt::format("output_{}", i), std::move(arr));
+    }
+  };
 
-  status.update(fmt::format("running {} x {} ...", req.repeat, req.number));
-  for (unsigned r = 0; r < req.repeat; ++r) {
-    const auto stats = link.run(req.number);
-    res.repeat_means.push_back(stats.mean_ns() * 1e-9);
-    res.run_ns.insert(res.run_ns.end(), stats.run_ns.begin(), stats.run_ns.end());
-  }
-
-  status.update("fetching outputs ...");
-  for (std::size_t i = 0; i < res.device.outputs.size(); ++i) {
-    const auto& t = res.device.outputs[i];
-    npz::Array arr;
-    arr.dtype = t.dtype;
-    arr.shape = t.shape;
-    const auto bytes = link.get_output(static_cast<std::uint16_t>(i));
-    arr.data.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    res.outputs.emplace_back(fmt::format("output_{}", i), std::move(arr));
+  if (req.end_to_end) {
+    // Every run carries its inputs and outputs; the host clock times the whole round trip.
+    status.update(fmt::format("running {} x {} end to end ...", req.repeat, req.number));
+    for (unsigned r = 0; r < req.repeat; ++r) {
+      std::uint64_t total_ns = 0;
+      for (unsigned k = 0; k < req.number; ++k) {
+        const auto t0 = std::chrono::steady_clock::now();
+        send_inputs();
+        link.run(1);
+        fetch_outputs();
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+        res.run_ns.push_back(static_cast<std::uint64_t>(ns));
+        total_ns += static_cast<std::uint64_t>(ns);
+      }
+      res.repeat_means.push_back(static_cast<double>(total_ns) / req.number * 1e-9);
+    }
+  } else {
+    status.update("sending inputs ...");
+    send_inputs();
+    status.update(fmt::format("running {} x {} ...", req.repeat, req.number));
+    for (unsigned r = 0; r < req.repeat; ++r) {
+      const auto stats = link.run(req.number);
+      res.repeat_means.push_back(stats.mean_ns() * 1e-9);
+      res.run_ns.insert(res.run_ns.end(), stats.run_ns.begin(), stats.run_ns.end());
+    }
+    status.update("fetching outputs ...");
+    fetch_outputs();
   }
   // A device that rebooted mid-session (brown-out, watchdog) would have run on lost inputs.
   link.check_session();

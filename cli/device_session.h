@@ -31,6 +31,9 @@ struct SessionRequest {
   FillMode fill = FillMode::kRandom;
   std::uint64_t seed = 0;
   unsigned repeat = 1, number = 1;
+  // tvmc's --end-to-end: each timed run also sends the inputs and fetches the outputs, and is
+  // timed on the host clock (transfers included) instead of by the device.
+  bool end_to_end = false;
   double timeout_sec = 10.0;
   double run_timeout_sec = 120.0;
   std::optional<std::string> module;  // the module of a multi-module firmware (choose_module)
@@ -66,7 +69,7 @@ struct SessionResult {
   std::vector<npz::Array> inputs;     // what was sent, in input order
   NamedArrays outputs;                // keyed output_0, output_1, ...
   std::vector<double> repeat_means;   // seconds, one per repeat (mean over `number` runs)
-  std::vector<std::uint64_t> run_ns;  // every run's device time
+  std::vector<std::uint64_t> run_ns;  // every run's time (device clock; host with end_to_end)
 };
 
 class DeviceSession {

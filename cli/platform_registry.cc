@@ -127,6 +127,14 @@ PlatformEntry find_platform(const std::string& name) {
                   "); use 'template --template-dir DIR' for any other Project API server");
 }
 
+bool is_builtin_template(const fs::path& dir) {
+  for (const auto& p : list_platforms()) {
+    std::error_code ec;
+    if (fs::equivalent(p.template_dir, dir, ec)) return true;
+  }
+  return false;
+}
+
 std::vector<Board> read_boards(const PlatformEntry& platform) {
   std::vector<Board> out;
   if (platform.boards_file.empty()) return out;

@@ -3,7 +3,9 @@
 
 #include <cxxabi.h>
 #include <fcntl.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -232,6 +234,25 @@ std::string call_handler(Handler& handler, std::string_view m, const Json& param
   throw std::logic_error("unreachable: method not dispatched");
 }
 
+// The pipes of the serve_fds() call running on this thread (-1 outside one), for client_gone().
+struct ServingPipes {
+  int read_fd = -1;
+  int write_fd = -1;
+};
+thread_local ServingPipes serving;
+
+// Sets `serving` for one serve_fds() call.
+class ServingScope {
+ public:
+  ServingScope(int read_fd, int write_fd) : saved_(serving) { serving = {read_fd, write_fd}; }
+  ~ServingScope() { serving = saved_; }
+  ServingScope(const ServingScope&) = delete;
+  ServingScope& operator=(const ServingScope&) = delete;
+
+ private:
+  ServingPipes saved_;
+};
+
 void log_debug(const ServeConfig& config, const char* what, std::string_view text) {
   if (!config.debug) return;
   constexpr std::size_t kMax = 400;
@@ -336,7 +357,23 @@ RequestOutcome handle_request_line(Handler& handler, std::string_view line,
   return {std::move(reply), true};
 }
 
+bool client_gone() {
+  if (serving.read_fd < 0) return false;
+  // The read end of a pipe reports POLLHUP once every writer closed it; the write end reports
+  // POLLERR once its reader is gone. Data waiting (POLLIN alone) is a client still there.
+  pollfd p[2] = {{serving.read_fd, POLLIN, 0}, {serving.write_fd, 0, 0}};
+  const nfds_t n = serving.write_fd >= 0 && serving.write_fd != serving.read_fd ? 2 : 1;
+  int r;
+  do {
+    r = ::poll(p, n, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r <= 0) return false;
+  constexpr short kGone = POLLHUP | POLLERR | POLLNVAL;
+  return (p[0].revents & kGone) != 0 || (n == 2 && (p[1].revents & kGone) != 0);
+}
+
 int serve_fds(Handler& handler, int read_fd, int write_fd, const ServeConfig& config) {
+  const ServingScope scope(read_fd, write_fd);
   LineReader reader(read_fd, config.max_line_length, "the request pipe");
   std::string line;
   for (;;) {

@@ -71,6 +71,7 @@ FdStream::~FdStream() {
 
 void FdStream::write(std::span<const std::uint8_t> data, Clock::time_point deadline) {
   const auto start = Clock::now();
+  const std::size_t total = data.size();
   while (!data.empty()) {
     ssize_t w = ::write(write_fd_, data.data(), data.size());
     if (w > 0) {
@@ -81,7 +82,8 @@ void FdStream::write(std::span<const std::uint8_t> data, Clock::time_point deadl
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!wait_fd(write_fd_, POLLOUT, deadline, peer_)) {
         throw TransportTimeout(fmt::format("timed out after {} writing to {} (it stopped reading)",
-                                           waited(start), peer_));
+                                           waited(start), peer_),
+                               total - data.size());
       }
       continue;
     }

@@ -87,4 +87,26 @@ TEST(FdStream, WriteToAPeerThatStoppedReadingTimesOut) {
   EXPECT_THROW(s.write(big, in(50ms)), TransportTimeout);
 }
 
+TEST(FdStream, WriteTimeoutSaysHowMuchWentOut) {
+  // A caller that waits in slices goes on from where the timed-out write stopped.
+  Pipe a;
+  FdStream s(a.fds[0], a.fds[1]);
+  std::vector<std::uint8_t> big(4 << 20, 7);
+  std::size_t written = 0;
+  try {
+    s.write(big, in(50ms));
+    FAIL() << "a 4 MiB write into an unread pipe finished";
+  } catch (const TransportTimeout& t) {
+    written = t.bytes_written();
+  }
+  std::size_t drained = 0;
+  std::array<std::uint8_t, 4096> buf{};
+  while (drained < written) {
+    drained += s.read(buf, in(50ms));
+  }
+  EXPECT_GT(written, 0u);
+  EXPECT_EQ(drained, written);
+  EXPECT_THROW(s.read(buf, in(20ms)), TransportTimeout) << "more bytes in the pipe than reported";
+}
+
 }  // namespace

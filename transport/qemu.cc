@@ -267,11 +267,11 @@ void QemuProcess::fail(const std::string& what) {
   throw Error(ExitCode::kTransport, fmt::format("{}; QEMU said: {}", what, tail));
 }
 
-void QemuProcess::timeout(const std::string& what) {
+void QemuProcess::timeout(const std::string& what, std::size_t bytes_written) {
   if (auto st = exit_status()) {
     fail(fmt::format("{}: QEMU closed the link (QEMU {})", what, describe_exit_status(*st)));
   }
-  throw TransportTimeout(what);
+  throw TransportTimeout(what, bytes_written);
 }
 
 void QemuProcess::write(std::span<const uint8_t> data, Clock::time_point deadline) {
@@ -286,7 +286,8 @@ void QemuProcess::write(std::span<const uint8_t> data, Clock::time_point deadlin
     if (r == 0 && Clock::now() < deadline) continue;  // poll's wait is capped
     if (r == 0) {
       timeout(
-          fmt::format("timed out writing to QEMU's UART ({} of {} bytes sent)", done, data.size()));
+          fmt::format("timed out writing to QEMU's UART ({} of {} bytes sent)", done, data.size()),
+          done);
     }
     ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data.data() + done, data.size() - done);

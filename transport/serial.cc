@@ -215,6 +215,7 @@ void SerialPort::discard_input() {
 
 void SerialPort::write(std::span<const std::uint8_t> data, Clock::time_point deadline) {
   const auto start = Clock::now();
+  const std::size_t total = data.size();
   while (!data.empty()) {
     ssize_t w = ::write(fd_, data.data(), data.size());
     if (w > 0) {
@@ -226,9 +227,11 @@ void SerialPort::write(std::span<const std::uint8_t> data, Clock::time_point dea
       if (!wait_fd(fd_, POLLOUT, deadline)) {
         auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-        throw TransportTimeout(fmt::format(
-            "timed out after {} ms writing to serial port {} (the device stopped reading)", ms,
-            path_));
+        throw TransportTimeout(
+            fmt::format(
+                "timed out after {} ms writing to serial port {} (the device stopped reading)", ms,
+                path_),
+            total - data.size());
       }
       continue;
     }

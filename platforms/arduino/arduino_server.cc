@@ -244,15 +244,13 @@ std::size_t rewrite_includes(const fs::path& root, const std::vector<fs::path>& 
 ArduinoHandler::ArduinoHandler(fs::path dir, fs::path device_sources, fs::path simulator)
     : dir_(std::move(dir)),
       device_sources_(std::move(device_sources)),
-      simulator_(std::move(simulator)) {}
+      simulator_(std::move(simulator)),
+      device_(dir_) {}
 
-ArduinoHandler::~ArduinoHandler() {
-  close_transport();
-}
+ArduinoHandler::~ArduinoHandler() = default;
 
 std::optional<pid_t> ArduinoHandler::simulator_pid() const {
-  if (sim_ && sim_->valid()) return sim_->pid();
-  return std::nullopt;
+  return device_.process_id();
 }
 
 api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_version*/) {
@@ -641,7 +639,7 @@ void ArduinoHandler::flash(const json& options) {
 }
 
 api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
-  close_transport();
+  device_.close();
   const json project = read_project_json(dir_);
   const Board board = project_board(dir_, project, "open_transport");
   if (use_emulator(board, options, "open_transport")) {
@@ -677,8 +675,9 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
     spec.stdin_fd = to_dev[0];
     spec.stdout_fd = from_dev[1];
     spec.stderr_fd = log_fd;
+    std::optional<Process> sim;
     try {
-      sim_.emplace(Process::spawn(spec));
+      sim.emplace(Process::spawn(spec));
     } catch (const Error& e) {
       for (int fd : {to_dev[0], to_dev[1], from_dev[0], from_dev[1], log_fd})
         if (fd >= 0) ::close(fd);
@@ -687,41 +686,37 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
     ::close(to_dev[0]);
     ::close(from_dev[1]);
     if (log_fd >= 0) ::close(log_fd);
-    stream_ = std::make_unique<transport::FdStream>(from_dev[0], to_dev[1], "utvm-avr-sim",
-                                                    /*owns_fds=*/true);
-    return api::TransportTimeouts{0.0, 0.0, 0.0};
+    return device_.open(std::make_unique<transport::FdStream>(from_dev[0], to_dev[1],
+                                                              "utvm-avr-sim", /*owns_fds=*/true),
+                        DeviceTransport::Medium::kEmulator, std::move(sim));
   }
 
   const std::string path = board_port(board, options, "open_transport", kReenumerateTimeout);
   const unsigned baud = project.value("baud", board.baud);
+  std::unique_ptr<transport::SerialPort> serial;
   try {
-    auto serial = std::make_unique<transport::SerialPort>(path, baud);
+    serial = std::make_unique<transport::SerialPort>(path, baud);
     // Opening the port resets the board; its bootloader owns the UART for a moment.
     std::this_thread::sleep_for(kBootloaderWait);
     serial->discard_input();
-    stream_ = std::move(serial);
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return api::TransportTimeouts{2.0, 5.0, 5.0};
+  return device_.open(std::move(serial), DeviceTransport::Medium::kSerial);
 }
 
 void ArduinoHandler::close_transport() {
-  stream_.reset();  // closes the pipes: the emulator sees EOF and exits
-  if (sim_) {
-    if (!sim_->wait_for(std::chrono::milliseconds(200))) sim_->terminate();
-    sim_.reset();
-  }
+  device_.close();  // closes the pipes: the emulator sees EOF and exits (else it is stopped)
 }
 
 std::vector<std::uint8_t> ArduinoHandler::read_transport(std::size_t n,
                                                          std::optional<double> timeout_sec) {
-  return read_device(stream_.get(), n, timeout_sec, [this] { close_transport(); });
+  return device_.read(n, timeout_sec);
 }
 
 void ArduinoHandler::write_transport(std::span<const std::uint8_t> data,
                                      std::optional<double> timeout_sec) {
-  write_device(stream_.get(), data, timeout_sec, [this] { close_transport(); });
+  device_.write(data, timeout_sec);
 }
 
 }  // namespace utvm::platforms::arduino

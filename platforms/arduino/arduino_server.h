@@ -20,9 +20,8 @@
 #include <vector>
 
 #include "board.h"
-#include "utvm/common/subprocess.h"
+#include "common/device_transport.h"
 #include "utvm/project_api/server.h"
-#include "utvm/transport/byte_stream.h"
 
 namespace utvm::platforms::arduino {
 
@@ -67,8 +66,7 @@ class ArduinoHandler : public project_api::Handler {
   std::filesystem::path dir_;
   std::filesystem::path device_sources_;
   std::filesystem::path simulator_;
-  std::unique_ptr<transport::ByteStream> stream_;
-  std::optional<Process> sim_;
+  DeviceTransport device_;  // the emulator on pipes or the board's serial port
 };
 
 }  // namespace utvm::platforms::arduino

@@ -21,6 +21,7 @@
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/errors.h"
+#include "utvm/transport/qemu.h"
 
 namespace utvm::platforms::baremetal {
 namespace fs = std::filesystem;
@@ -38,11 +39,9 @@ constexpr std::uint64_t kRuntimeRamBytes = 1024;
 }  // namespace
 
 BaremetalHandler::BaremetalHandler(fs::path dir, fs::path device_sources)
-    : dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
+    : dir_(std::move(dir)), device_sources_(std::move(device_sources)), device_(dir_) {}
 
-BaremetalHandler::~BaremetalHandler() {
-  close_transport();
-}
+BaremetalHandler::~BaremetalHandler() = default;
 
 api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_version*/) {
   api::ServerInfo info = server_info_for("baremetal", dir_);
@@ -221,7 +220,7 @@ void BaremetalHandler::flash(const json& /*options*/) {
 }
 
 api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
-  close_transport();
+  device_.close();
   const json project = read_project_json(dir_);
   const fs::path image = dir_ / "build" / "flashed.elf";
   if (!fs::is_regular_file(image)) {
@@ -250,26 +249,27 @@ api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
     }
     q.channel = *parsed;
   }
+  std::unique_ptr<transport::QemuProcess> qemu;
   try {
-    qemu_ = std::make_unique<transport::QemuProcess>(q);
+    qemu = std::make_unique<transport::QemuProcess>(q);
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return api::TransportTimeouts{0.0, 0.0, 0.0};
+  return device_.open(std::move(qemu), DeviceTransport::Medium::kEmulator);
 }
 
 void BaremetalHandler::close_transport() {
-  qemu_.reset();
+  device_.close();
 }
 
 std::vector<std::uint8_t> BaremetalHandler::read_transport(std::size_t n,
                                                            std::optional<double> timeout_sec) {
-  return read_device(qemu_.get(), n, timeout_sec, [this] { qemu_.reset(); });
+  return device_.read(n, timeout_sec);
 }
 
 void BaremetalHandler::write_transport(std::span<const std::uint8_t> data,
                                        std::optional<double> timeout_sec) {
-  write_device(qemu_.get(), data, timeout_sec, [this] { qemu_.reset(); });
+  device_.write(data, timeout_sec);
 }
 
 }  // namespace utvm::platforms::baremetal

@@ -12,8 +12,8 @@
 #include <memory>
 #include <optional>
 
+#include "common/device_transport.h"
 #include "utvm/project_api/server.h"
-#include "utvm/transport/qemu.h"
 
 namespace utvm::platforms::baremetal {
 
@@ -41,7 +41,7 @@ class BaremetalHandler : public project_api::Handler {
  private:
   std::filesystem::path dir_;
   std::filesystem::path device_sources_;
-  std::unique_ptr<transport::QemuProcess> qemu_;
+  DeviceTransport device_;  // QEMU running the flashed image, once open_transport ran
 };
 
 }  // namespace utvm::platforms::baremetal

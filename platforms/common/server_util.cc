@@ -269,47 +269,6 @@ json read_project_json(const fs::path& dir) {
   }
 }
 
-namespace {
-
-std::chrono::steady_clock::time_point transport_deadline(std::optional<double> timeout_sec) {
-  using Clock = std::chrono::steady_clock;
-  if (!timeout_sec) return Clock::time_point::max();
-  return Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(*timeout_sec * 1e6));
-}
-
-}  // namespace
-
-std::vector<std::uint8_t> read_device(transport::ByteStream* stream, std::size_t n,
-                                      std::optional<double> timeout_sec,
-                                      const std::function<void()>& on_closed) {
-  if (!stream) throw api::TransportClosedError();
-  const auto deadline = transport_deadline(timeout_sec);
-  std::vector<std::uint8_t> out(n);
-  try {
-    out.resize(stream->read(out, deadline));
-  } catch (const transport::TransportTimeout&) {
-    throw api::IoTimeoutError();
-  } catch (const Error&) {
-    on_closed();
-    throw api::TransportClosedError();
-  }
-  return out;
-}
-
-void write_device(transport::ByteStream* stream, std::span<const std::uint8_t> data,
-                  std::optional<double> timeout_sec, const std::function<void()>& on_closed) {
-  if (!stream) throw api::TransportClosedError();
-  const auto deadline = transport_deadline(timeout_sec);
-  try {
-    stream->write(data, deadline);
-  } catch (const transport::TransportTimeout&) {
-    throw api::IoTimeoutError();
-  } catch (const Error&) {
-    on_closed();
-    throw api::TransportClosedError();
-  }
-}
-
 std::string ProjectDraft::model_name() const {
   std::string name;
   for (const mlf::Module& m : modules)

@@ -9,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,7 +22,6 @@
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
 #include "utvm/project_api/messages.h"
-#include "utvm/transport/byte_stream.h"
 
 namespace utvm::platforms {
 
@@ -153,16 +151,6 @@ int run_logged(const std::vector<std::string>& argv, const std::filesystem::path
 // <dir>/project.json as generate_project wrote it; a ServerError saying `dir` is a template
 // when there is none, or naming the file when it is not JSON.
 nlohmann::json read_project_json(const std::filesystem::path& dir);
-
-// read_transport / write_transport over the device's byte stream, as the Project API wants them:
-// no stream is TransportClosedError; a passed deadline (timeout_sec; null waits forever) is
-// IoTimeoutError; any other failure means the device went away: `on_closed` runs (the handler
-// drops its stream) and TransportClosedError is thrown.
-std::vector<std::uint8_t> read_device(transport::ByteStream* stream, std::size_t n,
-                                      std::optional<double> timeout_sec,
-                                      const std::function<void()>& on_closed);
-void write_device(transport::ByteStream* stream, std::span<const std::uint8_t> data,
-                  std::optional<double> timeout_sec, const std::function<void()>& on_closed);
 
 // A generated project while generate_project writes it: the files go into `dir`, a temporary
 // sibling of the final `project` directory. The MLF is already there as model.tar and extracted

@@ -7,17 +7,11 @@
 #include "host_server.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/cmsis.h"
 #include "common/server_util.h"
@@ -26,6 +20,7 @@
 #include "utvm/common/subprocess.h"
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
+#include "utvm/transport/fd_stream.h"
 
 namespace utvm::platforms::host {
 namespace fs = std::filesystem;
@@ -47,11 +42,9 @@ int run_tool(const std::vector<std::string>& argv, const fs::path& cwd) {
 
 }  // namespace
 
-HostHandler::HostHandler() : dir_(fs::current_path()) {}
+HostHandler::HostHandler() : dir_(fs::current_path()), device_(dir_) {}
 
-HostHandler::~HostHandler() {
-  stop_device();
-}
+HostHandler::~HostHandler() = default;
 
 api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*/) {
   api::ServerInfo info = server_info_for("host", dir_);
@@ -110,7 +103,7 @@ void HostHandler::flash(const json& /*options*/) {
 }
 
 api::TransportTimeouts HostHandler::open_transport(const json& /*options*/) {
-  stop_device();
+  device_.close();
   const fs::path program = dir_ / "build" / kDeviceProgram;
   if (!fs::is_regular_file(program))
     throw api::ServerError(
@@ -127,8 +120,9 @@ api::TransportTimeouts HostHandler::open_transport(const json& /*options*/) {
   spec.cwd = dir_;
   spec.stdin_fd = to_dev[0];
   spec.stdout_fd = from_dev[1];
+  std::optional<Process> program_process;
   try {
-    device_.emplace(Process::spawn(spec));
+    program_process.emplace(Process::spawn(spec));
   } catch (...) {
     for (int fd : {to_dev[0], to_dev[1], from_dev[0], from_dev[1]})
       close(fd);
@@ -136,77 +130,24 @@ api::TransportTimeouts HostHandler::open_transport(const json& /*options*/) {
   }
   close(to_dev[0]);
   close(from_dev[1]);
-  to_device_ = to_dev[1];
-  from_device_ = from_dev[0];
-  return api::TransportTimeouts{0.0, 0.0, 0.0};
+  return device_.open(
+      std::make_unique<transport::FdStream>(from_dev[0], to_dev[1], "the device program",
+                                            /*owns_fds=*/true),
+      DeviceTransport::Medium::kPipe, std::move(program_process));
 }
 
 void HostHandler::close_transport() {
-  stop_device();
-}
-
-void HostHandler::stop_device() {
-  if (to_device_ >= 0) close(to_device_);
-  if (from_device_ >= 0) close(from_device_);
-  to_device_ = from_device_ = -1;
-  if (device_) {
-    device_->terminate(std::chrono::milliseconds(200));
-    device_.reset();
-  }
+  device_.close();
 }
 
 std::vector<std::uint8_t> HostHandler::read_transport(std::size_t n,
                                                       std::optional<double> timeout_sec) {
-  if (from_device_ < 0) throw api::TransportClosedError();
-  std::vector<std::uint8_t> out(n);
-  for (;;) {
-    pollfd p{from_device_, POLLIN, 0};
-    int timeout_ms = timeout_sec ? static_cast<int>(*timeout_sec * 1000.0) : -1;
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw api::TransportClosedError();
-    if (r == 0) throw api::IoTimeoutError();
-    ssize_t got = read(from_device_, out.data(), n);
-    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (got <= 0) {
-      stop_device();
-      throw api::TransportClosedError();
-    }
-    out.resize(static_cast<std::size_t>(got));
-    return out;
-  }
+  return device_.read(n, timeout_sec);
 }
 
 void HostHandler::write_transport(std::span<const std::uint8_t> data,
                                   std::optional<double> timeout_sec) {
-  if (to_device_ < 0) throw api::TransportClosedError();
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(timeout_sec ? int64_t(*timeout_sec * 1000) : 0);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    int timeout_ms = -1;
-    if (timeout_sec) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      deadline - std::chrono::steady_clock::now())
-                      .count();
-      timeout_ms = left > 0 ? static_cast<int>(left) : 0;
-    }
-    pollfd p{to_device_, POLLOUT, 0};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) throw api::IoTimeoutError();
-    if (r < 0 || (p.revents & (POLLERR | POLLHUP))) {
-      stop_device();
-      throw api::TransportClosedError();
-    }
-    ssize_t put = write(to_device_, data.data() + done, data.size() - done);
-    if (put < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (put < 0) {
-      stop_device();
-      throw api::TransportClosedError();
-    }
-    done += static_cast<std::size_t>(put);
-  }
+  device_.write(data, timeout_sec);
 }
 
 }  // namespace utvm::platforms::host

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "utvm/common/subprocess.h"
+#include "common/device_transport.h"
 #include "utvm/project_api/server.h"
 
 namespace utvm::platforms::host {
@@ -29,12 +29,8 @@ class HostHandler : public project_api::Handler {
                        std::optional<double> timeout_sec) override;
 
  private:
-  void stop_device();
-
   std::filesystem::path dir_;  // the server's own directory (template or project)
-  std::optional<Process> device_;
-  int to_device_ = -1;
-  int from_device_ = -1;
+  DeviceTransport device_;     // the device program on pipes, once open_transport ran
 };
 
 }  // namespace utvm::platforms::host

@@ -144,6 +144,33 @@ TEST_F(ZephyrServer, RealZephyrBuild) {
   h.build(json::object());
 }
 
+// warning_as_error (TVM's option): a warning in the model's generated C fails the real build only
+// when the project was made with it.
+TEST_F(ZephyrServer, WarningAsErrorFailsTheBuildOnAModelWarning) {
+  const fs::path mlf = process_dir() / "example_mlp.tar";
+  tools::write_example_mlf(mlf);
+  auto build = [&](const std::string& name, bool werror) {
+    const fs::path project = process_dir() / name;
+    ZephyrHandler tmpl(install().template_dir, install().device);
+    tmpl.generate_project(mlf, "", project,
+                          {{"board", "qemu_cortex_m3"},
+                           {"zephyr_base", tree_.string()},
+                           {"warning_as_error", werror}});
+    // An unused static function: -Wunused-function under Zephyr's -Wall.
+    std::ofstream(project / "model/codegen/host/src/default_lib0.c", std::ios::app)
+        << "\nstatic int utvm_test_unused(void) { return 0; }\n";
+    ZephyrHandler h(project, install().device);
+    h.build(json::object());
+  };
+  EXPECT_NO_THROW(build("lax", false));
+  try {
+    build("strict", true);
+    ADD_FAILURE() << "a model warning passed with warning_as_error";
+  } catch (const project_api::ServerError& e) {
+    EXPECT_NE(std::string(e.what()).find("utvm_test_unused"), std::string::npos) << e.what();
+  }
+}
+
 // Modules given explicitly win over the workspace's; a missing one is named.
 TEST_F(ZephyrServer, ZephyrModulesOption) {
   const fs::path mlf = process_dir() / "example_mlp.tar";

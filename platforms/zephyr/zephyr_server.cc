@@ -204,6 +204,7 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   for (const char* b : kEntropy)
     if (board.name == b) add("CONFIG_ENTROPY_GENERATOR=y");
   if (board.name != "qemu_riscv64") add("CONFIG_SPEED_OPTIMIZATIONS=y");
+  if (options.warning_as_error) add("CONFIG_COMPILER_WARNINGS_AS_ERRORS=y");
   return out;
 }
 
@@ -217,11 +218,9 @@ std::vector<std::string> serial_number_args(const std::string& runner, const std
 }
 
 ZephyrHandler::ZephyrHandler(fs::path dir, fs::path device_sources)
-    : dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
+    : dir_(std::move(dir)), device_sources_(std::move(device_sources)), device_(dir_) {}
 
-ZephyrHandler::~ZephyrHandler() {
-  close_transport();
-}
+ZephyrHandler::~ZephyrHandler() = default;
 
 api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_version*/) {
   api::ServerInfo info = server_info_for("zephyr", dir_);
@@ -265,6 +264,9 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
                   "NAME=VALUE)."),
       make_option("verbose", "bool", false, {}, {"generate_project", "build"},
                   "Run the build with verbose output (and CONFIG_LED on real boards)."),
+      make_option("warning_as_error", "bool", false, {}, {"generate_project"},
+                  "Treat warnings as errors: the whole build, the model's generated C included, "
+                  "fails on a compiler warning (CONFIG_COMPILER_WARNINGS_AS_ERRORS)."),
       cmsis_path_option(),
   };
   return info;
@@ -282,6 +284,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
   const auto stack_option = uint_option(options, "config_main_stack_size");
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const bool verbose = bool_option(options, "verbose");
+  const bool warning_as_error = bool_option(options, "warning_as_error");
   const auto definitions = split_words(str_option(options, "compile_definitions").value_or(""));
   for (const auto& d : definitions) {
     static const std::regex kDef("[A-Za-z_][A-Za-z0-9_]*(=.*)?");
@@ -345,13 +348,14 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     for (const auto& o : board.compile_options)
       pc << " " << cmake_quote(o);
     pc << ")\n";
+    pc << "set(UTVM_WARNING_AS_ERROR " << (warning_as_error ? "ON" : "OFF") << ")\n";
     pc << cmsis_cmake_lines(cmsis);
     std::string project_cmake = pc.str();
     for (size_t at; (at = project_cmake.find("@LIST_DIR@")) != std::string::npos;)
       project_cmake.replace(at, 10, "${CMAKE_CURRENT_LIST_DIR}");
     write_file(tmp / "project.cmake", project_cmake);
 
-    write_file(tmp / "prj.conf", render_prj_conf(board, {verbose, stack_option}));
+    write_file(tmp / "prj.conf", render_prj_conf(board, {verbose, stack_option, warning_as_error}));
 
     json project_json = {
         {"platform", "zephyr"},
@@ -362,6 +366,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"zephyr_base", zephyr_base},
         {"zephyr_modules", modules},
         {"west_cmd", west},
+        {"warning_as_error", warning_as_error},
         {"cmsis", cmsis_project_json(cmsis)},
         {"footprint", {{"ram", ram}, {"flash", draft.constants_bytes()}}},
     };
@@ -470,7 +475,7 @@ void ZephyrHandler::flash(const json& options) {
 }
 
 api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
-  close_transport();
+  device_.close();
   const json project = read_project_json(dir_);
   const Board board = project_board(dir_, project, "open_transport");
   if (board.is_qemu) {
@@ -486,12 +491,13 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
     q.extra_args = board.qemu->args;
     q.kernel = elf;
     q.log_file = dir_ / "build" / "qemu.log";
+    std::unique_ptr<transport::QemuProcess> qemu;
     try {
-      stream_ = std::make_unique<transport::QemuProcess>(q);
+      qemu = std::make_unique<transport::QemuProcess>(q);
     } catch (const Error& e) {
       throw api::ServerError(fmt::format("open_transport: {}", e.what()));
     }
-    return api::TransportTimeouts{0.0, 0.0, 0.0};
+    return device_.open(std::move(qemu), DeviceTransport::Medium::kEmulator);
   }
 
   unsigned baud = board.baud;
@@ -501,6 +507,7 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
     baud = static_cast<unsigned>(*b);
   }
   std::string path = str_option(options, "serial_port").value_or("");
+  std::unique_ptr<transport::SerialPort> serial;
   try {
     if (path.empty()) {
       transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
@@ -519,27 +526,26 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
           "--project-option serial_number=SN (or serial_port=/dev/ttyXXX)", kReenumerateTimeout);
       path = port.path;
     }
-    auto serial = std::make_unique<transport::SerialPort>(path, baud);
+    serial = std::make_unique<transport::SerialPort>(path, baud);
     serial->discard_input();
-    stream_ = std::move(serial);
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return api::TransportTimeouts{2.0, 5.0, 5.0};
+  return device_.open(std::move(serial), DeviceTransport::Medium::kSerial);
 }
 
 void ZephyrHandler::close_transport() {
-  stream_.reset();
+  device_.close();
 }
 
 std::vector<std::uint8_t> ZephyrHandler::read_transport(std::size_t n,
                                                         std::optional<double> timeout_sec) {
-  return read_device(stream_.get(), n, timeout_sec, [this] { stream_.reset(); });
+  return device_.read(n, timeout_sec);
 }
 
 void ZephyrHandler::write_transport(std::span<const std::uint8_t> data,
                                     std::optional<double> timeout_sec) {
-  write_device(stream_.get(), data, timeout_sec, [this] { stream_.reset(); });
+  device_.write(data, timeout_sec);
 }
 
 }  // namespace utvm::platforms::zephyr

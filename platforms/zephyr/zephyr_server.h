@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "board.h"
+#include "common/device_transport.h"
 #include "utvm/project_api/server.h"
 #include "utvm/transport/byte_stream.h"
 
@@ -27,6 +28,7 @@ namespace utvm::platforms::zephyr {
 struct PrjConfOptions {
   bool verbose = false;  // CONFIG_LED on real boards (as TVM's template)
   std::optional<std::uint64_t> main_stack_size;
+  bool warning_as_error = false;  // CONFIG_COMPILER_WARNINGS_AS_ERRORS (option warning_as_error)
 };
 
 // prj.conf following TVM's Zephyr template rules (spec mlf.md §5.3), for utvm's link app.
@@ -58,7 +60,7 @@ class ZephyrHandler : public project_api::Handler {
  private:
   std::filesystem::path dir_;
   std::filesystem::path device_sources_;
-  std::unique_ptr<transport::ByteStream> stream_;
+  DeviceTransport device_;  // QEMU or the board's serial port, once open_transport ran
 };
 
 }  // namespace utvm::platforms::zephyr

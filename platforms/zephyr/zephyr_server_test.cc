@@ -304,6 +304,37 @@ TEST(ZephyrServer, CompileDefinitionsAndStackReachTheProject) {
       std::string::npos);
 }
 
+TEST(ZephyrServer, WarningAsErrorMakesWarningsFailTheBuild) {
+  // TVM's option name and meaning; here it turns on Zephyr's own -Werror and stops silencing the
+  // model's generated C (whose warnings are otherwise TVM's business).
+  ZephyrHandler t(install().template_dir, install().device);
+  bool offered = false;
+  for (const auto& o : t.server_info_query("").project_options) {
+    if (o.name != "warning_as_error") continue;
+    offered = true;
+    EXPECT_EQ(o.type, "bool");
+    EXPECT_EQ(o.default_value, false);
+    EXPECT_TRUE(o.is_optional_for("generate_project"));
+  }
+  EXPECT_TRUE(offered);
+  fs::path strict =
+      generate("gen-werror", {{"board", "qemu_cortex_m3"}, {"warning_as_error", "true"}});
+  const std::string conf = read_file(strict / "prj.conf");
+  EXPECT_NE(conf.find("\nCONFIG_COMPILER_WARNINGS_AS_ERRORS=y\n"), std::string::npos) << conf;
+  EXPECT_NE(read_file(strict / "project.cmake").find("set(UTVM_WARNING_AS_ERROR ON)"),
+            std::string::npos);
+  EXPECT_EQ(json::parse(read_file(strict / "project.json"))["warning_as_error"], true);
+  fs::path lax = generate("gen-lax", {{"board", "qemu_cortex_m3"}});
+  EXPECT_EQ(read_file(lax / "prj.conf").find("WARNINGS_AS_ERRORS"), std::string::npos);
+  EXPECT_NE(read_file(lax / "project.cmake").find("set(UTVM_WARNING_AS_ERROR OFF)"),
+            std::string::npos);
+  // The template keeps -w for the model only when the option is off.
+  const std::string cmake = read_file(install().template_dir / "CMakeLists.txt");
+  EXPECT_NE(cmake.find("if(NOT UTVM_WARNING_AS_ERROR)\n  set_source_files_properties("
+                       "${UTVM_MODEL_SOURCES} PROPERTIES COMPILE_OPTIONS \"-w\")"),
+            std::string::npos);
+}
+
 TEST(ZephyrServer, RejectsBadOptionsWithoutLeavingFiles) {
   ZephyrHandler h(install().template_dir, install().device);
   auto gen = [&](const std::string& name, json options) {

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "test_util.h"  // mlf/tests: tar archives in memory
 #include "utvm/common/subprocess.h"
 
 namespace fs = std::filesystem;
@@ -63,7 +64,17 @@ class CliTest : public ::testing::Test {
     fs::create_directories(dir);
     // No built-in platforms unless a test adds some: the goldens do not depend on the build.
     fs::create_directories(dir / "data/platforms");
-    env = {{"UTVM_DATA_DIR", (dir / "data").string()}, {"NO_COLOR", ""}};
+    // Test templates are not utvm's own, so they get TVM's standalone CRT: a stand-in tree
+    // with TVM's layout (TVM is not in Debian), unless a test says otherwise.
+    write_file(dir / "tvm_crt/include/tvm/runtime/c_runtime_api.h", "// from TVM_CRT_DIR\n");
+    fs::create_directories(dir / "tvm_crt/src/runtime/crt");
+    env = {{"UTVM_DATA_DIR", (dir / "data").string()},
+           {"NO_COLOR", ""},
+           {"TVM_CRT_DIR", (dir / "tvm_crt").string()}};
+  }
+  void set_env(const std::string& name, const std::string& value) {
+    for (auto& kv : env)
+      if (kv.first == name) kv.second = value;
   }
   void TearDown() override { fs::remove_all(dir); }
 
@@ -266,6 +277,61 @@ TEST_F(CliTest, BrokenServerExits5) {
   EXPECT_NE(r.err.find((dir / "broken").string()), std::string::npos) << r.err;
   r = run({"list-options", "--template-dir", "broken"});
   EXPECT_EQ(r.rc, 5) << r.err;
+}
+
+// ---- TVM's standalone CRT for templates that are not utvm's own ---------------------------------
+
+TEST_F(CliTest, ATemplateGetsTvmsCrtNotUtvmsRuntime) {
+  REQUIRE_PYTHON();
+  const std::string t = (kTemplates / "python").string();
+  // $TVM_CRT_DIR
+  Result r = run({"create-project", "p1", mlf(), "template", "--template-dir", t,
+                  "--project-option", "board=qemu_x86"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(read_file(dir / "p1/standalone_crt_dir.txt"), (dir / "tvm_crt").string());
+  EXPECT_EQ(read_file(dir / "p1/crt/include/tvm/runtime/c_runtime_api.h"), "// from TVM_CRT_DIR\n");
+  EXPECT_NE(r.err.find("TVM's CRT from $TVM_CRT_DIR"), std::string::npos) << r.err;
+  // --standalone-crt-dir wins over the environment.
+  write_file(dir / "flag_crt/include/tvm/runtime/c_runtime_api.h", "// from the flag\n");
+  fs::create_directories(dir / "flag_crt/src/runtime/crt");
+  r = run({"micro", "create-project", "p2", mlf(), "template", "--template-dir", t,
+           "--standalone-crt-dir", "flag_crt", "--project-option", "board=qemu_x86"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(read_file(dir / "p2/crt/include/tvm/runtime/c_runtime_api.h"), "// from the flag\n");
+  // An archive that bundles TVM's CRT in ./runtime (as TVM's AOT exports do) brings its own.
+  {
+    utvm::mlf::testing::TarWriter t;
+    t.dir("./").file("./metadata.json", "{\"version\": 7, \"modules\": {}}");
+    t.dir("./runtime/")
+        .file("./runtime/include/tvm/runtime/c_runtime_api.h", "// bundled with the model\n")
+        .dir("./runtime/src/runtime/crt/");
+    write_file(dir / "bundled.tar", t.finish());
+  }
+  r = run({"create-project", "p3", (dir / "bundled.tar").string(), "template", "--template-dir", t,
+           "--project-option", "board=qemu_x86"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(read_file(dir / "p3/crt/include/tvm/runtime/c_runtime_api.h"),
+            "// bundled with the model\n");
+  EXPECT_FALSE(fs::exists(read_file(dir / "p3/standalone_crt_dir.txt")))
+      << "the extracted ./runtime outlived create-project";
+}
+
+TEST_F(CliTest, ATemplateWithoutTvmsCrtFailsBeforeAnythingIsCreated) {
+  REQUIRE_PYTHON();
+  set_env("TVM_CRT_DIR", "");
+  Result r = run({"create-project", "p", mlf(), "template", "--template-dir",
+                  (kTemplates / "python").string(), "--project-option", "board=qemu_x86"});
+  EXPECT_EQ(r.rc, 3) << r.err;
+  for (const char* want : {"--standalone-crt-dir", "$TVM_CRT_DIR", "./runtime"})
+    EXPECT_NE(r.err.find(want), std::string::npos) << want << " not in: " << r.err;
+  EXPECT_FALSE(fs::exists(dir / "p"));
+  fs::create_directories(dir / "not_a_crt");
+  r = run({"create-project", "p", mlf(), "template", "--template-dir",
+           (kTemplates / "python").string(), "--standalone-crt-dir", "not_a_crt",
+           "--project-option", "board=qemu_x86"});
+  EXPECT_EQ(r.rc, 3) << r.err;
+  EXPECT_NE(r.err.find("c_runtime_api.h"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "p"));
 }
 
 // ---- persisted options, Python template --------------------------------------------------------

@@ -13,6 +13,11 @@ flash -> open_transport -> write_transport / read_transport carrying utvm's link
 here in Python from docs/link-protocol.md alone -> close_transport -> pipes closed -> the server
 exits 0. The model's outputs must equal the reference output shipped beside the example MLF.
 
+Then TVM's own session against a utvm project: the RPC session start tvm.micro.Session writes
+first (framed here from the facts of TVM's microtvm_rpc_common framing) must be refused within
+seconds with a message naming `utvm run`, and a client killed in the middle of a blocking
+read_transport must take the server and its device program down with it.
+
 Usage: tvm_style_client_test.py BUILD_DIR
 """
 
@@ -311,6 +316,131 @@ class TvmStyleClientDrivesHostPlatform(unittest.TestCase):
         with self.assertRaises(TransportClosedError):
             p.read_transport(1, 0.1)
         self.assertEqual(p.shutdown(), 0)
+
+
+# ---- TVM's RPC session start, framed from TVM's facts (src/runtime/crt/microtvm_rpc_common) -----
+
+
+def tvm_packet_writes(payload, after_reset):
+    """The write_transport calls TVM's Framer makes for one packet: one 0xFE after a reset, then
+    0xFF 0xFD, the length (uint32 LE), the payload and the CRC (uint16 LE), 0xFF escaped as 0xFF
+    0xFF; the CRC covers the bytes as sent from 0xFF 0xFD to the payload's end."""
+
+    def escaped(field):
+        return field.replace(b"\xff", b"\xff\xff")
+
+    writes = [b"\xfe"] if after_reset else []
+    start, length, body = b"\xff\xfd", escaped(struct.pack("<I", len(payload))), escaped(payload)
+    writes += [start, length, body]
+    # CRC-16/CCITT-FALSE, the same CRC as utvm's link (crc16 above).
+    writes.append(escaped(struct.pack("<H", crc16(start + length + body))))
+    return writes
+
+
+def tvm_session_start_writes(nonce):
+    """What tvm.micro.Session writes first: Initialize() sends a terminate-session packet (session
+    id 0, type 0x02), StartSession() a start-session init (id = nonce, type 0x00, version 1)."""
+    return tvm_packet_writes(b"\x00\x00\x02", True) + tvm_packet_writes(bytes([nonce, 0, 0, 1]), False)
+
+
+def process_state(pid):
+    """'gone', or the state letter from /proc (a 'Z' zombie has exited but is not reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+def children_of(pid):
+    kids = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+    except FileNotFoundError:
+        pass
+    return kids
+
+
+class TvmClientAgainstAUtvmProject(unittest.TestCase):
+    """TVM's own session (tvm.micro.Session) and a TVM client that dies, against a host project."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="utvm-tvm-rpc-")
+        share = os.path.join(BUILD_DIR, "share", "utvm")
+        cls.project = os.path.join(cls.work, "project")
+        t = Client(os.path.join(share, "platforms", "host"))
+        t.call("generate_project", {
+            "model_library_format_path": os.path.join(share, "examples", "example_mlp.tar"),
+            "standalone_crt_dir": os.path.join(cls.work, "standalone_crt"),
+            "project_dir": cls.project, "options": {}})
+        assert t.shutdown() == 0
+        p = Client(cls.project)
+        p.call("build", {"options": {}})
+        assert p.shutdown() == 0
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def test_tvm_session_start_fails_fast_with_a_clear_message(self):
+        p = Client(self.project)
+        try:
+            started = time.monotonic()
+            timeouts = p.call("open_transport", {"options": {}})["timeouts"]
+            # Real timeouts: with all zero TVM's session would wait for the device forever.
+            self.assertGreater(timeouts["session_start_retry_timeout_sec"], 0)
+            self.assertGreater(timeouts["session_start_timeout_sec"], 0)
+            self.assertGreater(timeouts["session_established_timeout_sec"], 0)
+            writes = tvm_session_start_writes(0x5A)
+            self.assertEqual(b"".join(writes[:5]).hex(), "feff fd03000000 000002 6677".replace(" ", ""))
+            with self.assertRaises(ServerError) as caught:
+                for chunk in writes:  # TVM sends its write timeout = the session start timeout
+                    p.write_transport(chunk, timeouts["session_start_timeout_sec"])
+            message = str(caught.exception)
+            self.assertIn("utvm's link protocol", message)
+            self.assertIn(f"utvm run {self.project}", message)
+            self.assertLess(time.monotonic() - started, 5.0)
+            self.assertIsNone(p.call("close_transport", {}))
+        finally:
+            self.assertEqual(p.shutdown(), 0)
+
+    def test_a_client_killed_mid_read_takes_server_and_device_down(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        script = (
+            "import sys; sys.path.insert(0, sys.argv[1]); import tvm_style_client_test as t\n"
+            "c = t.Client(sys.argv[2])\n"
+            "c.call('open_transport', {'options': {}})\n"
+            "print(c.proc.pid, flush=True)\n"
+            "c.read_transport(1, None)  # blocks: the device says nothing unasked\n"
+        )
+        client = subprocess.Popen([sys.executable, "-c", script, here, self.project],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            server = int(client.stdout.readline())
+            deadline = time.monotonic() + 10
+            while not children_of(server) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            devices = children_of(server)
+            self.assertEqual(len(devices), 1, "the device program is not running")
+            time.sleep(0.5)  # the server is now waiting in read_transport
+            self.assertNotIn(process_state(server), ("gone", "Z"))
+            client.kill()
+            client.wait()
+            killed = time.monotonic()
+            while time.monotonic() - killed < 5 and (
+                process_state(server) not in ("gone", "Z") or process_state(devices[0]) != "gone"
+            ):
+                time.sleep(0.05)
+            self.assertIn(process_state(server), ("gone", "Z"), "the server outlived its client")
+            self.assertEqual(process_state(devices[0]), "gone", "the device outlived the server")
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+            client.stdout.close()
 
 
 if __name__ == "__main__":

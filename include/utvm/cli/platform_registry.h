@@ -53,6 +53,10 @@ std::vector<PlatformEntry> list_platforms();
 // The built-in platform `name`; throws utvm::Error(kUsage) listing the known names otherwise.
 PlatformEntry find_platform(const std::string& name);
 
+// Whether `dir` is the template directory of a built-in platform (also when reached through
+// `template --template-dir`): such templates bring utvm's runtime, any other needs TVM's CRT.
+bool is_builtin_template(const std::filesystem::path& dir);
+
 struct Board {
   std::string platform;
   std::string name;

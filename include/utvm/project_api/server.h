@@ -60,6 +60,13 @@ struct RequestOutcome {
 RequestOutcome handle_request_line(Handler& handler, std::string_view line,
                                    const ServeConfig& config = {});
 
+// Whether the client of the serve_fds() call running on this thread has gone away: its request
+// pipe hung up (every writer closed it) or its reply pipe has no reader left. A handler method that
+// waits on a device without bound asks this now and then and gives up when it is true, so a client
+// that dies mid read_transport does not leave the server (and its device) running. Never blocks;
+// false outside serve_fds() (a handler driven directly, as in tests).
+bool client_gone();
+
 // Serves requests from read_fd, replies on write_fd, until EOF (returns 0), an unparseable or
 // blank line or a -32600 request (returns 0, like TVM), or an I/O error (returns 1, logged to
 // stderr). Does not close the fds.

@@ -2,7 +2,8 @@
 // a host process, a serial port, QEMU's UART over TCP) implements ByteStream.
 // Promises every implementation keeps:
 //  - read() blocks until at least one byte arrived or the deadline passed; it returns >= 1.
-//  - A deadline that passes throws TransportTimeout (a utvm::Error with kTransport).
+//  - A deadline that passes throws TransportTimeout (a utvm::Error with kTransport); for write()
+//    its bytes_written() says how much of the data went out before it, so a caller may go on.
 //  - A peer that went away throws utvm::Error(kTransport, "... closed the link").
 // A ByteStream is used by one thread at a time.
 #pragma once
@@ -20,7 +21,13 @@ namespace utvm::transport {
 // Thrown when a read or write deadline passes; callers may retry (the link does).
 class TransportTimeout : public Error {
  public:
-  explicit TransportTimeout(const std::string& message) : Error(ExitCode::kTransport, message) {}
+  explicit TransportTimeout(const std::string& message, std::size_t bytes_written = 0)
+      : Error(ExitCode::kTransport, message), bytes_written_(bytes_written) {}
+  // For a write: the bytes of its data written before the deadline passed (0 for a read).
+  std::size_t bytes_written() const { return bytes_written_; }
+
+ private:
+  std::size_t bytes_written_;
 };
 
 class ByteStream {

@@ -89,7 +89,8 @@ class QemuProcess : public ByteStream {
 
  private:
   [[noreturn]] void fail(const std::string& what);
-  [[noreturn]] void timeout(const std::string& what);
+  // Throws TransportTimeout(what, bytes_written), or the QEMU failure when QEMU has exited.
+  [[noreturn]] void timeout(const std::string& what, std::size_t bytes_written = 0);
 
   QemuChannel channel_;
   std::vector<std::string> command_;

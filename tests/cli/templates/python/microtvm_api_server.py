@@ -3,7 +3,8 @@
 
 It speaks TVM's protocol (newline-delimited JSON-RPC 2.0 over --read-fd/--write-fd) and records
 every build/flash call with its options in <project>/calls.jsonl so tests can check what utvm
-sent. Options `fail` and `hang` make steps misbehave on purpose.
+sent; generate_project copies the standalone CRT's include/ into <project>/crt as TVM's templates
+do. Options `fail` and `hang` make steps misbehave on purpose.
 """
 import argparse
 import json
@@ -57,6 +58,10 @@ def generate_project(model_library_format_path, standalone_crt_dir, project_dir,
     shutil.copy2(model_library_format_path, os.path.join(project_dir, "model.tar"))
     with open(os.path.join(project_dir, "generate_options.json"), "w") as f:
         json.dump(options, f)
+    # Like TVM's own templates: the standalone CRT is copied into the project.
+    shutil.copytree(os.path.join(standalone_crt_dir, "include"), os.path.join(project_dir, "crt", "include"))
+    with open(os.path.join(project_dir, "standalone_crt_dir.txt"), "w") as f:
+        f.write(standalone_crt_dir)
     return None
 
 
