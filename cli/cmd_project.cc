@@ -175,20 +175,21 @@ api::ServerInfo query_project(LaunchedServer& server, const fs::path& dir) {
 // ---- create-project ----------------------------------------------------------------------------
 
 // The archive is read here first, so an unusable one is exit 10 naming the user's file, not a
-// server's error about its temporary copy. The built-in platforms run exactly one module of C.
+// server's error about its temporary copy. The built-in platforms compile every module's C into
+// one firmware, so each module must bring C sources.
 void check_mlf(const fs::path& mlf, bool built_in_platform) {
   const utvm::mlf::Model model = utvm::mlf::load_model(mlf);
   if (!built_in_platform) return;
-  if (model.modules.size() != 1) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{} holds {} modules; utvm's platforms run exactly one", mlf.string(),
-                            model.modules.size()));
+  if (model.modules.empty()) {
+    throw Error(ExitCode::kBadInput, fmt::format("{} holds no modules", mlf.string()));
   }
-  if (model.modules.front().files.sources.empty()) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: module '{}' has no C sources (only object files built for "
-                            "another target?); utvm's platforms compile C",
-                            mlf.string(), model.modules.front().name));
+  for (const auto& module : model.modules) {
+    if (module.files.sources.empty()) {
+      throw Error(ExitCode::kBadInput,
+                  fmt::format("{}: module '{}' has no C sources (only object files built for "
+                              "another target?); utvm's platforms compile C",
+                              mlf.string(), module.name));
+    }
   }
 }
 

@@ -91,13 +91,20 @@ std::string expect_throw(const std::function<void()>& fn) {
   return {};
 }
 
+// A parameterised test's name ("Name/0") as one path component.
+std::string flat(std::string name) {
+  for (char& c : name)
+    if (c == '/') c = '_';
+  return name;
+}
+
 class PythonServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!on_path("python3")) GTEST_SKIP() << "python3 not found on PATH";
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     root_ = fs::temp_directory_path() /
-            ("utvm_client_test_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+            ("utvm_client_test_" + flat(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     template_dir_ = root_ / "template";
     fs::create_directories(template_dir_);

@@ -204,6 +204,10 @@ class OwnerDeath : public ::testing::TestWithParam<int> {};
 TEST_P(OwnerDeath, NoQemuLeftWhenOwnerDies) {
   SKIP_WITHOUT_TOOLS();
   auto elf = firmware("hang");
+  // The child dies without destructors, so the QEMU log goes to a file this test removes.
+  const std::filesystem::path log =
+      std::filesystem::temp_directory_path() /
+      ("utvm-qemu-owner-death-" + std::to_string(::getpid()) + ".log");
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   pid_t child = ::fork();
@@ -213,7 +217,9 @@ TEST_P(OwnerDeath, NoQemuLeftWhenOwnerDies) {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     try {
-      QemuProcess q(options_for(elf, default_qemu_channel()));
+      QemuOptions o = options_for(elf, default_qemu_channel());
+      o.log_file = log;
+      QemuProcess q(o);
       pid_t group = q.process_group();
       (void)!::write(fds[1], &group, sizeof group);
       for (;;)
@@ -232,6 +238,8 @@ TEST_P(OwnerDeath, NoQemuLeftWhenOwnerDies) {
   ::waitpid(child, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == GetParam());
   EXPECT_TRUE(wait_group_gone(group, 5s)) << "QEMU survived its owner's " << strsignal(GetParam());
+  std::error_code ec;
+  std::filesystem::remove(log, ec);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, OwnerDeath, ::testing::Values(SIGKILL, SIGINT, SIGTERM),

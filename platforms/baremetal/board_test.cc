@@ -83,8 +83,11 @@ TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
     EXPECT_NE(what.find("b1"), std::string::npos) << what;
     EXPECT_NE(what.find("size"), std::string::npos) << what;
   }
-  EXPECT_THROW(load_boards(write_temp("not_json.json", "{")), Error);
+  const fs::path not_json = write_temp("not_json.json", "{");
+  EXPECT_THROW(load_boards(not_json), Error);
   EXPECT_THROW(load_boards("/nonexistent/boards.json"), Error);
+  fs::remove(p);
+  fs::remove(not_json);
 }
 
 TEST(MemoryReport, ParsesSizeOutputIntoFlashAndRam) {

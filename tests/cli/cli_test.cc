@@ -20,6 +20,7 @@
 
 #include "test_util.h"  // mlf/tests: tar archives in memory
 #include "utvm/common/subprocess.h"
+#include "utvm/mlf/archive.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -300,8 +301,12 @@ TEST_F(CliTest, ATemplateGetsTvmsCrtNotUtvmsRuntime) {
   EXPECT_EQ(read_file(dir / "p2/crt/include/tvm/runtime/c_runtime_api.h"), "// from the flag\n");
   // An archive that bundles TVM's CRT in ./runtime (as TVM's AOT exports do) brings its own.
   {
+    // The model's own members (a real MLF, so create-project's check passes) plus ./runtime.
     utvm::mlf::testing::TarWriter t;
-    t.dir("./").file("./metadata.json", "{\"version\": 7, \"modules\": {}}");
+    t.dir("./");
+    const utvm::mlf::Archive model = utvm::mlf::Archive::read(mlf());
+    for (const auto& [name, data] : model.members())
+      if (name.rfind("runtime/", 0) != 0) t.file("./" + name, data);
     t.dir("./runtime/")
         .file("./runtime/include/tvm/runtime/c_runtime_api.h", "// bundled with the model\n")
         .dir("./runtime/src/runtime/crt/");

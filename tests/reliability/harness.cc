@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -74,9 +75,16 @@ void Reliability::SetUp() {
          fmt::format("utvm-rel-{}-{}-{}", info->test_suite_name(), info->name(), ::getpid());
   fs::remove_all(dir_);
   fs::create_directories(dir_);
+  // The fault template is not one of utvm's platforms, so create-project looks for TVM's
+  // standalone CRT first; these tests are about the server's faults, so a tree of the CRT's shape
+  // (the two paths the CLI checks) stands in for it.
+  write_text(dir_ / "tvm_crt/include/tvm/runtime/c_runtime_api.h", "// stand-in\n");
+  fs::create_directories(dir_ / "tvm_crt/src/runtime/crt");
+  ::setenv("TVM_CRT_DIR", (dir_ / "tvm_crt").c_str(), 1);
 }
 
 void Reliability::TearDown() {
+  ::unsetenv("TVM_CRT_DIR");
   std::error_code ec;
   // Tests make folders read-only or swap in special files; restore write access to remove them.
   for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::end(it);

@@ -34,6 +34,19 @@ int utvm_zephyr_port_init(void) {
   if (!device_is_ready(g_uart)) return -1;
   uart_irq_callback_user_data_set(g_uart, uart_isr, NULL);
   uart_irq_rx_enable(g_uart);
+  /* A byte that arrived before the RX interrupt was enabled raises no interrupt on some UARTs (the
+   * CMSDK UART of the MPS2 boards flags RX only for a byte received while RXINTEN is set, and holds
+   * every later byte until that one is read), so the host's first HELLO, sent while the board
+   * boots, would block the line for good. Drain what is there once, with interrupts locked as in
+   * the ISR; anything later raises the interrupt. */
+  unsigned int key = irq_lock();
+  uint8_t buf[32];
+  int n;
+  while ((n = uart_fifo_read(g_uart, buf, sizeof buf)) > 0) {
+    ring_buf_put(&g_rx_ring, buf, (uint32_t)n);
+  }
+  irq_unlock(key);
+  if (!ring_buf_is_empty(&g_rx_ring)) k_sem_give(&g_rx_sem);
   return 0;
 }
 
