@@ -6,10 +6,13 @@
 # (<tree>/modules/hal/cmsis). Checks: no compiler warning from utvm's own files (src/, runtime/)
 # in the build log; `run --expected` bit for bit when expected outputs are given (TVM's own for the
 # TVM 0.16 fixtures); `validate` bit-identical with the host; no QEMU left running.
-# Usage: real_build_test.sh UTVM TREE WORK NAME MLF BOARD [INPUTS.npz EXPECTED.npz]
+# Usage: real_build_test.sh UTVM TREE WORK NAME MLF BOARD [INPUTS.npz EXPECTED.npz [MODULE]]
+# MODULE: the module run and validated, for an archive with several (all are built in).
 # Exit 77 = skipped (no tree because ../shared is absent, or a tool is missing).
 set -u
-utvm=$1 tree=$2 work=$3 name=$4 mlf=$5 board=$6 inputs=${7:-} expected=${8:-}
+utvm=$1 tree=$2 work=$3 name=$4 mlf=$5 board=$6 inputs=${7:-} expected=${8:-} module=${9:-}
+module_arg=()
+[ -z "$module" ] || module_arg=(--module "$module")
 [ -f "$tree/zephyr/VERSION" ] || { echo "SKIP: no Zephyr tree at $tree (../shared absent)"; exit 77; }
 [ -f "$mlf" ] || { echo "SKIP: $mlf is not available (../shared absent)"; exit 77; }
 for tool in cmake ninja arm-none-eabi-gcc qemu-system-arm dtc; do
@@ -55,10 +58,10 @@ grep -q "CMake Warning at $project/" "$project/build/build.log" &&
   fail "CMake warnings: $(grep -A4 "CMake Warning at $project/" "$project/build/build.log" | head -20)"
 
 if [ -n "$inputs" ]; then
-  step "run --expected" "$utvm" run "$project" -i "$inputs" -o "$work/$name.out.npz" --expected "$expected"
+  step "run --expected" "$utvm" run "$project" "${module_arg[@]}" -i "$inputs" -o "$work/$name.out.npz" --expected "$expected"
   echo "outputs equal $(basename "$expected") bit for bit"
 fi
-"$utvm" validate "$project" --seed 5 --json >"$work/$name.validate.json" 2>>"$log" ||
+"$utvm" validate "$project" "${module_arg[@]}" --seed 5 --json >"$work/$name.validate.json" 2>>"$log" ||
   fail "validate: $(cat "$work/$name.validate.json") $(tail -10 "$log")"
 python3 - "$work/$name.validate.json" <<'EOF' || fail "validate: outputs not bit-identical"
 import json, sys
