@@ -15,7 +15,9 @@ module_arg=()
 [ -z "$module" ] || module_arg=(--module "$module")
 [ -f "$tree/zephyr/VERSION" ] || { echo "SKIP: no Zephyr tree at $tree (../shared absent)"; exit 77; }
 [ -f "$mlf" ] || { echo "SKIP: $mlf is not available (../shared absent)"; exit 77; }
-for tool in cmake ninja arm-none-eabi-gcc qemu-system-arm dtc; do
+tools="cmake ninja dtc arm-none-eabi-gcc qemu-system-arm"
+[ "$board" = qemu_x86 ] && tools="cmake ninja dtc i686-linux-gnu-gcc qemu-system-i386"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool not on PATH (scripts/install-deps.sh)"; exit 77; }
 done
 fail() { echo "FAIL: $*"; exit 1; }
