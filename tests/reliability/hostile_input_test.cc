@@ -101,6 +101,35 @@ TEST_F(Reliability, ServerMessagesAreEscapedAndCapped) {
   EXPECT_NE(r.output.find("\\x1b]0;pwned"), std::string::npos);
 }
 
+// Metadata that declares a 900 MiB input for a 16-byte tensor: refused at create-project without
+// allocating what it declares (RSS is capped well below it), exit 10, and the server's traceback
+// frames are shown only with -v (issue 13: a user's mistake is not a server crash).
+TEST_F(Reliability, LyingTensorSizeIsRefusedWithoutTheServersTraceback) {
+  const fs::path x = dir_ / "x";
+  fs::create_directories(x);
+  auto r = run({"tar", "-xf", example_mlf().string(), "-C", x.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string meta = read_text(x / "metadata.json");
+  const std::string size = "\"size\": 16";
+  auto at = meta.find(size);
+  ASSERT_NE(at, std::string::npos) << meta;
+  meta.replace(at, size.size(), "\"size\": 943718400");
+  write_text(x / "metadata.json", meta);
+  const fs::path tar = dir_ / "lying.tar";
+  ASSERT_EQ(run({"tar", "-cf", tar.string(), "-C", x.string(), "."}).exit_code, 0);
+  const std::string limited = "ulimit -v 1000000; exec \"$0\" \"$@\"";
+  r = run({"bash", "-c", limited, utvm_binary().string(), "create-project", (dir_ / "p").string(),
+           tar.string(), "host"});
+  EXPECT_EQ(r.exit_code, 10) << r.output;
+  EXPECT_NE(r.output.find("943718400 bytes"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Traceback (most recent"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("run again with -v"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "p"));
+  r = utvm({"create-project", (dir_ / "p").string(), tar.string(), "host", "-v"});
+  EXPECT_EQ(r.exit_code, 10) << r.output;
+  EXPECT_NE(r.output.find("Traceback (most recent call last)"), std::string::npos) << r.output;
+}
+
 // A .tar.gz of one member of `zero_mib` MiB of zeros, compressed as it is produced.
 std::string zero_bomb(std::size_t zero_mib) {
   const std::string header = make_tar({{"./big.bin", ""}}).substr(0, 512);
