@@ -34,6 +34,22 @@ mkdir -p "$XDG_CACHE_HOME"
 # The board's own toolchain (gnuarmemb, /usr) and the workspace's modules, whatever the caller has.
 unset ZEPHYR_BASE ZEPHYR_MODULES ZEPHYR_TOOLCHAIN_VARIANT ZEPHYR_SDK_INSTALL_DIR GNUARMEMB_TOOLCHAIN_PATH
 
+# WORKSPACE_CMSIS_NN=DIR: the tree as a west workspace that also holds CMSIS-NN in
+# modules/lib/cmsis-nn (west's layout; symlinks to the extracted tree and to DIR), so the project
+# must find CMSIS-NN there without cmsis_path or $CMSIS_PATH.
+workspace=
+if [ -n "${WORKSPACE_CMSIS_NN:-}" ]; then
+  [ -d "$WORKSPACE_CMSIS_NN/Include" ] || { echo "SKIP: no CMSIS-NN at $WORKSPACE_CMSIS_NN (../shared absent)"; exit 77; }
+  unset CMSIS_PATH
+  workspace=$work/$name.workspace
+  rm -rf "$workspace"
+  mkdir -p "$workspace/modules/hal" "$workspace/modules/lib"
+  ln -s "$tree/zephyr" "$workspace/zephyr"
+  ln -s "$tree/modules/hal/cmsis" "$workspace/modules/hal/cmsis"
+  ln -s "$WORKSPACE_CMSIS_NN" "$workspace/modules/lib/cmsis-nn"
+  tree=$workspace
+fi
+
 project=$work/$name
 rm -rf "$project" "$project.log"
 log=$project.log
@@ -74,5 +90,7 @@ EOF
 echo "validate: bit-identical with the host"
 sleep 0.2
 if pgrep -f "qemu-system-.*$project/" >/dev/null; then fail "QEMU still running after utvm"; fi
-rm -rf "$project" "$log" "$work/$name.out.npz" "$work/$name.validate.json"
+[ -z "$workspace" ] || grep -q "modules/lib/cmsis-nn" "$project/project.cmake" ||
+  fail "CMSIS-NN was not taken from the workspace's modules/lib/cmsis-nn"
+rm -rf "$project" "$log" "$work/$name.out.npz" "$work/$name.validate.json" ${workspace:+"$workspace"}
 echo "PASS: $name on $board"
