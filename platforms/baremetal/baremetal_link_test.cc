@@ -88,7 +88,10 @@ TEST_P(BaremetalLink, RunsTheModelAndReturnsItsOutputs) {
   ASSERT_EQ(y.size(), static_cast<size_t>(kN));
   for (int i = 0; i < kN; ++i)
     EXPECT_EQ(y[i], x[i] + 1.0f) << "element " << i;
-  EXPECT_EQ(client.counters().retransmits, 0u);
+  // A clean emulated line damages nothing. (Retransmits are not counted: a host too loaded to
+  // schedule QEMU in time makes the client time out and resend, which is the link doing its job.)
+  EXPECT_EQ(client.counters().bad_frames, 0u);
+  EXPECT_EQ(client.counters().naks, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Boards, BaremetalLink,
