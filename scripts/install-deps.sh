@@ -14,6 +14,7 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev python3
   hyperfine  # end-to-end CLI timings in docs/performance.md
+  zsh fish   # the completion scripts run in every shell they are for (tests/cli/completion_test.sh)
   # baremetal platform: Cortex-M cross compiler, C library, emulator
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # arduino platform: AVR cross compiler + C library, the Arduino AVR core and its CLI builder,

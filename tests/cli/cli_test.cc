@@ -188,7 +188,7 @@ TEST_F(CliTest, UsageErrorsExit2) {
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("no-such-command"), std::string::npos);
   EXPECT_EQ(run({"build", "--no-such-flag"}).rc, 2);
-  EXPECT_EQ(run({"completion", "fish"}).rc, 2);
+  EXPECT_EQ(run({"completion", "tcsh"}).rc, 2);
   r = run({"micro"});
   EXPECT_EQ(r.rc, 2);
   r = run({"build"});
@@ -590,17 +590,27 @@ TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
 }
 
 TEST_F(CliTest, CompletionScriptsAreValidShell) {
-  for (const char* shell : {"bash", "zsh"}) {
+  // Each script asks `utvm __complete` (tests/cli/completion_test.sh runs them in the shells).
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"bash", "complete -o filenames -F _utvm utvm"},
+      {"zsh", "#compdef utvm"},
+      {"fish", "complete -c utvm"}};
+  for (const auto& [shell, line] : want) {
     Result r = run({"completion", shell});
     ASSERT_EQ(r.rc, 0);
-    EXPECT_NE(r.out.find("complete -o filenames -F _utvm utvm"), std::string::npos);
-    EXPECT_NE(r.out.find("create-project"), std::string::npos);
-    EXPECT_NE(r.out.find("--project-option"), std::string::npos);
-    write_file(dir / "c.sh", r.out);
-    if (std::string(shell) == "bash") {
-      EXPECT_EQ(std::system(("bash -n " + (dir / "c.sh").string()).c_str()), 0);
-    }
+    EXPECT_NE(r.out.find(line), std::string::npos) << shell;
+    EXPECT_NE(r.out.find("utvm __complete --"), std::string::npos) << shell;
   }
+  write_file(dir / "c.sh", run({"completion", "bash"}).out);
+  EXPECT_EQ(std::system(("bash -n " + (dir / "c.sh").string()).c_str()), 0);
+  EXPECT_EQ(run({"completion", "tcsh"}).rc, 2);
+  // The hidden candidates command: commands, then flags of the command typed.
+  Result r = run({"__complete", "--", "cre"});
+  EXPECT_EQ(r.out, "create-project\n");
+  r = run({"__complete", "--", "run", "--run-t"});
+  EXPECT_EQ(r.out, "--run-timeout\n");
+  r = run({"--help"});
+  EXPECT_EQ(r.out.find("__complete"), std::string::npos) << "the hidden command shows in --help";
 }
 
 // ---- colour
