@@ -4,14 +4,17 @@
 #include <fmt/core.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <sstream>
 
 #include "commands.h"
 #include "utvm/cli/context.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
+#include "utvm/common/suggest.h"
 #include "utvm/common/text.h"
 #include "utvm/common/version.h"
 #include "utvm/platforms/platforms.h"
@@ -52,6 +55,44 @@ std::string server_error_text(const utvm::project_api::ServerError& e, bool verb
   if (last.find(e.message()) == std::string::npos) out += "\n" + last;
   out += "\n(the server's traceback: run again with -v)";
   return out;
+}
+
+// "did you mean" for a word CLI11 did not expect (flags first, as CLI11 lists the words in no
+// useful order): a flag of the command it follows or of the commands above, else one of that
+// command's subcommands.
+std::string parse_error_hint(const CLI::App& app, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) return "";
+  const std::string what = e.what();
+  const auto colon = what.find(": ");
+  if (colon == std::string::npos) return "";
+  std::vector<std::string> words;
+  std::istringstream in(what.substr(colon + 2));
+  for (std::string w; in >> w;)
+    words.push_back(w);
+  std::stable_partition(words.begin(), words.end(),
+                        [](const std::string& w) { return w.size() > 1 && w[0] == '-'; });
+  const CLI::App* cur = &app;
+  for (auto subs = cur->get_subcommands(); !subs.empty(); subs = cur->get_subcommands())
+    cur = subs.front();
+  std::vector<std::string> flags, commands;
+  for (const CLI::App* a = cur; a != nullptr; a = a->get_parent()) {
+    for (const CLI::Option* opt : a->get_options()) {
+      for (const auto& l : opt->get_lnames())
+        flags.push_back("--" + l);
+      for (const auto& sn : opt->get_snames())
+        flags.push_back("-" + sn);
+    }
+  }
+  for (const CLI::App* sub : cur->get_subcommands(
+           [](const CLI::App* s) { return !s->get_name().empty() && !s->get_group().empty(); }))
+    commands.push_back(sub->get_name());
+  for (const auto& w : words) {
+    const bool flag = w.size() > 1 && w[0] == '-';
+    const std::string hint = flag ? utvm::did_you_mean(w.substr(0, w.find('=')), flags)
+                                  : utvm::did_you_mean(w, commands);
+    if (!hint.empty()) return hint;
+  }
+  return "";
 }
 
 }  // namespace
@@ -105,9 +146,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // CLI11's own codes are not ours: every command-line mistake is a usage error (2).
-    app.exit(e);
-    return static_cast<int>(utvm::ExitCode::kUsage);
+    // CLI11's own codes are not ours: every command-line mistake is a usage error (2), reported
+    // as every other error, with a suggestion for a mistyped command or flag.
+    const std::string hint = parse_error_hint(app, e);
+    return report_error(std::string(e.what()) + (hint.empty() ? "" : "\n" + hint) +
+                            "\nRun with --help for more information.",
+                        utvm::ExitCode::kUsage);
   } catch (const utvm::project_api::ServerError& e) {
     return report_error(server_error_text(e, utvm::cli::cli_context().verbose), e.code());
   } catch (const utvm::Error& e) {

@@ -182,6 +182,28 @@ TEST_F(CliTest, RootHelpAndVersion) {
   EXPECT_EQ(r.out.rfind("utvm ", 0), 0u);
 }
 
+// Mistyped commands, flags and platforms: the usual error, then the nearest word (issue 13).
+TEST_F(CliTest, TyposGetADidYouMean) {
+  Result r = run({"crate-project"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err,
+            "error: The following argument was not expected: crate-project\n"
+            "did you mean 'create-project'?\nRun with --help for more information.\n");
+  r = run({"create-project", "--projct-option", "a=b"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("did you mean '--project-option'?"), std::string::npos) << r.err;
+  r = run({"run", "p", "--run-timeuot", "3"});
+  EXPECT_NE(r.err.find("did you mean '--run-timeout'?"), std::string::npos) << r.err;
+  r = run({"no-such-command"});
+  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
+  fs::create_directories(dir / "data/platforms/host");
+  write_file(dir / "data/platforms/host/microtvm_api_server.py", "");
+  r = run({"create-project", "p", mlf(), "hots"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("unknown platform 'hots'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'host'?"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, UsageErrorsExit2) {
   Result r = run({"no-such-command"});
   EXPECT_EQ(r.rc, 2);
