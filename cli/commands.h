@@ -15,6 +15,7 @@ void register_micro_command(CLI::App& app);       // tvmc compatibility: micro c
 void register_platforms_commands(CLI::App& app);  // platforms, boards
 void register_doctor_command(CLI::App& app);
 void register_completion_command(CLI::App& app);
+void register_help_command(CLI::App& app);  // help [COMMAND|TOPIC], and the man page
 void register_info_command(CLI::App& app);  // cli/cmd_info.cc (engineer "mlf")
 void register_run_command(CLI::App& app);   // cli/cmd_run.cc (the lead)
 // cli/cmd_devices.cc (engineer "zephyr")

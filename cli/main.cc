@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   register_platforms_commands(app);
   register_doctor_command(app);
   register_completion_command(app);
+  register_help_command(app);
   register_info_command(app);
   register_run_command(app);
   register_validate_command(app);

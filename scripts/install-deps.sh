@@ -15,6 +15,7 @@ PACKAGES=(
   clang clang-format libclang-rt-14-dev python3
   hyperfine  # end-to-end CLI timings in docs/performance.md
   zsh fish   # the completion scripts run in every shell they are for (tests/cli/completion_test.sh)
+  groff-base # the man page renders without warnings (cli/man_page_test.sh)
   # baremetal platform: Cortex-M cross compiler, C library, emulator
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # arduino platform: AVR cross compiler + C library, the Arduino AVR core and its CLI builder,

@@ -182,6 +182,27 @@ TEST_F(CliTest, RootHelpAndVersion) {
   EXPECT_EQ(r.out.rfind("utvm ", 0), 0u);
 }
 
+// `utvm help`: a command's own --help, or a topic; an unknown one is a usage error with a hint.
+TEST_F(CliTest, HelpCommandAndTopics) {
+  EXPECT_EQ(run({"help", "run"}).out, run({"run", "--help"}).out);
+  EXPECT_EQ(run({"help", "micro", "create-project"}).out,
+            run({"micro", "create-project", "--help"}).out);
+  EXPECT_EQ(run({"help"}).out, run({"--help"}).out);
+  Result r = run({"help", "exit-codes"});
+  EXPECT_EQ(r.rc, 0);
+  for (const char* code : {"  0  ", "  2  ", " 10  ", " 11  ", "130  "})
+    EXPECT_NE(r.out.find(code), std::string::npos) << code << " in\n" << r.out;
+  for (const char* topic : {"options", "platforms", "environment"}) {
+    r = run({"help", topic});
+    EXPECT_EQ(r.rc, 0) << topic;
+    EXPECT_FALSE(r.out.empty()) << topic;
+  }
+  EXPECT_NE(run({"help", "environment"}).out.find("CMSIS_PATH"), std::string::npos);
+  r = run({"help", "exit-code"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("did you mean 'exit-codes'?"), std::string::npos) << r.err;
+}
+
 // Mistyped commands, flags and platforms: the usual error, then the nearest word (issue 13).
 TEST_F(CliTest, TyposGetADidYouMean) {
   Result r = run({"crate-project"});
