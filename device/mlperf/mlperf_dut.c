@@ -139,7 +139,7 @@ size_t utvm_mlperf_format_float(float v, unsigned decimals, char* out) {
   out[n++] = 'e';
   out[n++] = exp10 < 0 ? '-' : '+';
   unsigned e = (unsigned)(exp10 < 0 ? -exp10 : exp10);
-  if (e >= 10) out[n++] = (char)('0' + e / 10u);
+  out[n++] = (char)('0' + e / 10u); /* two digits, as printf's %e */
   out[n++] = (char)('0' + e % 10u);
   out[n] = '\0';
   return n;
