@@ -21,3 +21,5 @@ void register_run_command(CLI::App& app);   // cli/cmd_run.cc (the lead)
 void register_devices_command(CLI::App& app);
 // cli/cmd_validate.cc: the device against a host build of the same model
 void register_validate_command(CLI::App& app);
+// cli/cmd_bench.cc: MLPerf Tiny performance/accuracy runs (docs/mlperf-tiny.md)
+void register_bench_command(CLI::App& app);
