@@ -54,6 +54,11 @@ want=$("$helper" label "$work/data" "$count" 12 "$work/out") || fail "dataset he
   fail "bench accuracy: $(cat "$work/acc.err")"
 grep -qE "^[0-9]{4}\.[0-9]{6} ulp-mlperf: Top 1% = $want\$" "$work/acc.txt" ||
   fail "accuracy: want Top 1% = $want, got: $(cat "$work/acc.txt")"
+# Every sample's argmax as the host's: 100.0 on the labels that are the host's predictions.
+"$utvm" bench "$work/dut" --mode accuracy --dataset "$work/data/exact" >"$work/exact.txt" 2>"$work/exact.err" ||
+  fail "bench accuracy (exact): $(cat "$work/exact.err")"
+grep -qE "ulp-mlperf: Top 1% = 100.0\$" "$work/exact.txt" ||
+  fail "the device's predictions differ from the host's: $(cat "$work/exact.txt")"
 "$utvm" bench "$work/dut" --mode accuracy --dataset "$work/data/kws01" --json >"$work/acc.json" 2>/dev/null ||
   fail "bench accuracy --json"
 grep -q '"schema_version": 1' "$work/acc.json" || fail "no schema_version in --json"
