@@ -158,6 +158,7 @@ TEST_F(CliTest, HelpGoldens) {
            {"help_boards.txt", {"boards", "--help"}},
            {"help_doctor.txt", {"doctor", "--help"}},
            {"help_completion.txt", {"completion", "--help"}},
+           {"help_bench.txt", {"bench", "--help"}},
        }) {
     Result r = run(args);
     EXPECT_EQ(r.rc, 0) << name;
