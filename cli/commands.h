@@ -23,3 +23,5 @@ void register_devices_command(CLI::App& app);
 void register_validate_command(CLI::App& app);
 // cli/cmd_bench.cc: MLPerf Tiny performance/accuracy runs (docs/mlperf-tiny.md)
 void register_bench_command(CLI::App& app);
+// cli/cmd_serve.cc: a project's device on a pseudo-terminal (utvm serve --pty)
+void register_serve_command(CLI::App& app);

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   register_validate_command(app);
   register_devices_command(app);
   register_bench_command(app);
+  register_serve_command(app);
 
   try {
     app.parse(argc, argv);

@@ -76,6 +76,53 @@ rc=$?
 [ $rc -eq 12 ] || fail "windows under 10 s exited $rc, want 12: $(cat "$work/rule.txt")"
 grep -q "ERROR 2 - loop exited before 10 seconds elapsed." "$work/rule.txt" || fail "no ERROR 2 line: $(cat "$work/rule.txt")"
 
+# utvm serve --pty: the same DUT on a pseudo-terminal, as the MLCommons runner would use it
+# (raw mode, the port closed and reopened without a reset); Ctrl-C stops QEMU with it.
+if command -v python3 >/dev/null; then
+  "$utvm" serve "$work/dut" --pty >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  for _ in $(seq 50); do [ -s "$work/serve.out" ] && break; sleep 0.2; done
+  pty=$(head -1 "$work/serve.out")
+  [ -c "$pty" ] || { kill -INT $serve_pid; fail "serve printed no pty: $(cat "$work/serve.err")"; }
+  python3 - "$pty" "$work/data/kws01/sample_0000.bin" >"$work/pty.log" 2>&1 <<'PY'
+import os, select, sys, termios, time, tty
+def port():
+    fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd)
+    termios.tcflush(fd, termios.TCIFLUSH)
+    return fd
+def cmd(fd, text):
+    os.write(fd, text.encode()); os.write(fd, b"%")
+    buf, end = b"", time.time() + 10
+    while time.time() < end and b"m-ready" not in buf:
+        if select.select([fd], [], [], 0.1)[0]:
+            buf += os.read(fd, 4096)
+    lines = [l for l in buf.decode("ascii").replace("\r", "").split("\n") if l]
+    assert lines and lines[-1] == "m-ready", (text, buf)
+    return lines
+fd = port()
+assert cmd(fd, "name")[0] == "m-name-dut-[utvm]"
+assert cmd(fd, "profile")[1] == "m-model-[kws01]"
+os.close(fd)
+fd = port()  # reopened: the device must still be there, not reset
+sample = open(sys.argv[2], "rb").read()
+assert cmd(fd, "db load %d" % len(sample))[0] == "m-[Expecting 490 bytes]"
+for i in range(0, len(sample), 31):
+    last = cmd(fd, "db " + sample[i:i + 31].hex())
+assert last[0] == "m-load-done", last
+reply = cmd(fd, "infer 2 1")
+assert [l for l in reply if l.startswith("m-lap-us-")].__len__() == 2, reply
+assert any(l.startswith("m-results-[") for l in reply), reply
+print("pty ok")
+PY
+  rc=$?
+  kill -INT $serve_pid
+  wait $serve_pid
+  [ $rc -eq 0 ] || fail "the DUT over utvm serve --pty: $(cat "$work/pty.log")"
+else
+  echo "note: python3 not found, utvm serve --pty not checked"
+fi
+
 # A dataset that is not there: exit 10.
 "$utvm" bench "$work/dut" --mode accuracy --dataset "$work/nowhere" >/dev/null 2>&1
 rc=$?

@@ -159,6 +159,7 @@ TEST_F(CliTest, HelpGoldens) {
            {"help_doctor.txt", {"doctor", "--help"}},
            {"help_completion.txt", {"completion", "--help"}},
            {"help_bench.txt", {"bench", "--help"}},
+           {"help_serve.txt", {"serve", "--help"}},
        }) {
     Result r = run(args);
     EXPECT_EQ(r.rc, 0) << name;
