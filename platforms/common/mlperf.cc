@@ -87,7 +87,7 @@ api::ProjectOption mlperf_project_type_option() {
   return option;
 }
 
-std::vector<api::ProjectOption> mlperf_options() {
+std::vector<api::ProjectOption> mlperf_options(bool with_baud) {
   std::vector<std::string> ids;
   for (const auto& b : kBenchmarks)
     ids.push_back(b.id);
@@ -96,11 +96,8 @@ std::vector<api::ProjectOption> mlperf_options() {
       "project_type=mlperf_tiny: which benchmark the model is (kws01, ic01, vww01, ad01); sets "
       "the sample conversion, the results and the default baud rate.");
   benchmark.choices = ids;
-  return {
+  std::vector<api::ProjectOption> options = {
       benchmark,
-      make_option("baud", "int", nullptr, {}, {"generate_project"},
-                  "project_type=mlperf_tiny: UART baud rate (default: the runner's for the "
-                  "benchmark, 115200; ad01 921600)."),
       make_option("mlperf_output_scale", "str", nullptr, {}, {"generate_project"},
                   "project_type=mlperf_tiny: dequantisation scale of an int8/uint8 output "
                   "(default 1/256, TFLite's softmax)."),
@@ -114,6 +111,12 @@ std::vector<api::ProjectOption> mlperf_options() {
                   "project_type=mlperf_tiny, ad01 with an int8/uint8 input: its zero point "
                   "(default 0)."),
   };
+  if (with_baud)
+    options.insert(options.begin() + 1,
+                   make_option("baud", "int", nullptr, {}, {"generate_project"},
+                               "project_type=mlperf_tiny: UART baud rate (default: the runner's "
+                               "for the benchmark, 115200; ad01 921600)."));
+  return options;
 }
 
 bool is_mlperf_project(const json& options) {
@@ -213,7 +216,9 @@ MlperfFirmware mlperf_firmware(const json& options, std::span<const mlf::Module>
   // 3 decimals as the reference prints, unless they would merge neighbouring output levels.
   const unsigned decimals = quantized(out.dtype) && out_scale >= 0.002 && !ad ? 3 : 6;
 
-  fw.baud = static_cast<unsigned>(uint_option(options, "baud").value_or(b.default_baud));
+  const auto baud = uint_option(options, "baud");
+  fw.baud_given = baud.has_value();
+  fw.baud = static_cast<unsigned>(baud.value_or(b.default_baud));
   if (fw.baud < 300 || fw.baud > 4000000)
     option_error(fmt::format("option baud: {} is not a UART rate (300..4000000)", fw.baud));
 

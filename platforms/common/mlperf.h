@@ -30,14 +30,16 @@ std::span<const MlperfBenchmark> mlperf_benchmarks();
 // The one with this id, or nullopt.
 std::optional<MlperfBenchmark> find_mlperf_benchmark(const std::string& id);
 
-// project_type (host_driven or mlperf_tiny) and the mlperf_* / baud options of generate_project.
+// project_type (host_driven or mlperf_tiny) and the mlperf_* options of generate_project, with
+// `baud` unless the platform has its own (Zephyr's serves open_transport too).
 project_api::ProjectOption mlperf_project_type_option();
-std::vector<project_api::ProjectOption> mlperf_options();
+std::vector<project_api::ProjectOption> mlperf_options(bool with_baud = true);
 
 // What generate_project writes for an mlperf_tiny project.
 struct MlperfFirmware {
   MlperfBenchmark benchmark;
-  unsigned baud = 115200;
+  unsigned baud = 115200;          // the `baud` option, else the benchmark's rate
+  bool baud_given = false;         // `baud` was set (Zephyr keeps the devicetree rate otherwise)
   std::uint64_t sample_bytes = 0;  // the static db buffer
   std::string config_c;            // src/utvm_mlperf_config.c
   nlohmann::json project_json;     // project.json's "mlperf" object
