@@ -389,6 +389,13 @@ void do_bench(BenchArgs& a) {
   if (a.mode != "performance" && a.mode != "accuracy")
     throw Error(ExitCode::kUsage, fmt::format("--mode {}: choose performance or accuracy", a.mode));
   if (!(a.window_seconds > 0)) throw Error(ExitCode::kUsage, "--window-seconds must be positive");
+  // Calibrated windows aim 20 % over --window-seconds; the runner allows 30 s between two lines.
+  if (a.window_seconds * 1.2 >= a.infer_timeout_sec)
+    throw Error(
+        ExitCode::kUsage,
+        fmt::format("--window-seconds {}: a window would outlast the {} s the runner "
+                    "allows between two lines of infer (--infer-timeout); use at most {:.0f}",
+                    a.window_seconds, a.infer_timeout_sec, a.infer_timeout_sec / 1.2 - 1));
   if (!(a.timeout_sec > 0) || !(a.infer_timeout_sec > 0))
     throw Error(ExitCode::kUsage, "--timeout and --infer-timeout must be positive");
   if (!a.dataset.empty() && !fs::is_directory(a.dataset))
