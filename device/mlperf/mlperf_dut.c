@@ -87,13 +87,18 @@ size_t utvm_mlperf_format_float(float v, unsigned decimals, char* out) {
     return n + 3;
   }
   if (decimals > 9) decimals = 9;
-  const double scale = (double)pow10u(decimals);
-  const double scaled = (double)v * scale + 0.5;
-  if (v == 0 || (scaled >= 1.0 && scaled < 1e18)) {
+  /* Single precision only (no soft double on FPv4-SP or FPU-less cores): the integer part as an
+   * integer, the fraction (exact: v - trunc(v)) scaled and rounded on its own. */
+  const uint32_t scale = (uint32_t)pow10u(decimals);
+  /* Conversions to 32 bits only: float to 64-bit integer is a soft-double routine in libgcc. */
+  if (v == 0 || (v < 4.0e9f && v * (float)scale + 0.5f >= 1.0f)) {
+    uint32_t whole = (uint32_t)v;
+    uint32_t frac = (uint32_t)((v - (float)whole) * (float)scale + 0.5f);
+    if (frac >= scale) {
+      frac -= scale;
+      ++whole;
+    }
     /* Fixed: integer part, '.', `decimals` digits. */
-    uint64_t units = (uint64_t)scaled;
-    uint64_t whole = units / (uint64_t)scale;
-    uint64_t frac = units % (uint64_t)scale;
     char digits[21];
     size_t k = 0;
     do {
@@ -114,17 +119,23 @@ size_t utvm_mlperf_format_float(float v, unsigned decimals, char* out) {
     return n;
   }
   /* Scientific, 7 significant digits: d.dddddde[+-]x. */
+  /* The exponent by counting, the mantissa by one multiplication or division (fewer roundings
+   * than dividing step by step): 7 significant digits, the last within one unit. */
   int exp10 = 0;
-  double m = (double)v;
-  while (m >= 10.0) {
-    m /= 10.0;
-    ++exp10;
+  float p = 1.0f;
+  if (v >= 10.0f) {
+    while (v / p >= 10.0f) {
+      p *= 10.0f;
+      ++exp10;
+    }
+  } else {
+    while (v * p < 1.0f) {
+      p *= 10.0f;
+      --exp10;
+    }
   }
-  while (m < 1.0) {
-    m *= 10.0;
-    --exp10;
-  }
-  uint64_t digits7 = (uint64_t)(m * 1e6 + 0.5);
+  const float m = exp10 >= 0 ? v / p : v * p;
+  uint32_t digits7 = (uint32_t)(m * 1e6f + 0.5f);
   if (digits7 >= 10000000u) {
     digits7 /= 10u;
     ++exp10;
@@ -212,13 +223,13 @@ static float reconstruction_mse(const utvm_mlperf_dut_t* dut) {
   const utvm_tensor_t* out = &dut->model->outputs[0];
   const uint32_t n = element_count(&dut->model->inputs[0]);
   const uint32_t m = element_count(out);
-  double sum = 0;
+  float sum = 0;
   const uint32_t count = n < m ? n : m;
   for (uint32_t i = 0; i < count; ++i) {
-    double d = (double)sample_float(dut, i) - (double)tensor_value(dut->config, out, i);
+    const float d = sample_float(dut, i) - tensor_value(dut->config, out, i);
     sum += d * d;
   }
-  return count ? (float)(sum / count) : 0.0f;
+  return count ? sum / (float)count : 0.0f;
 }
 
 /* th_results: m-results-[v0,v1,...]. Scores the runner divides by their sum: when none is
