@@ -40,6 +40,7 @@ const std::vector<ExitCodeRow>& exit_codes() {
       {9, "outputs differ from --expected, or validate found the device differs from the host"},
       {10, "bad input: an MLF, .npz, project directory or output path is unusable"},
       {11, "another utvm holds the project (build/flash/run with --no-wait)"},
+      {12, "bench: the run broke an MLPerf Tiny rule (the timed windows took under 10 s)"},
       {130, "interrupted (Ctrl-C)"},
   };
   return rows;

@@ -22,3 +22,7 @@ void register_run_command(CLI::App& app);   // cli/cmd_run.cc (the lead)
 void register_devices_command(CLI::App& app);
 // cli/cmd_validate.cc: the device against a host build of the same model
 void register_validate_command(CLI::App& app);
+// cli/cmd_bench.cc: MLPerf Tiny performance/accuracy runs (docs/mlperf-tiny.md)
+void register_bench_command(CLI::App& app);
+// cli/cmd_serve.cc: a project's device on a pseudo-terminal (utvm serve --pty)
+void register_serve_command(CLI::App& app);

@@ -62,6 +62,10 @@ class ProjectApiStream : public transport::ByteStream {
 
 }  // namespace
 
+std::unique_ptr<transport::ByteStream> project_api_stream(api::Client& client) {
+  return std::make_unique<ProjectApiStream>(client);
+}
+
 SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::uint64_t seed,
                             double timeout_sec, double run_timeout_sec) {
   SessionRequest req;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "utvm/link/link_client.h"
 #include "utvm/npz/npz.h"
 #include "utvm/project_api/client.h"
+#include "utvm/transport/byte_stream.h"
 
 namespace utvm::cli {
 
@@ -72,12 +74,18 @@ struct SessionResult {
   std::vector<std::uint64_t> run_ns;  // every run's time (device clock; host with end_to_end)
 };
 
+// The device's bytes through a project server's write_transport/read_transport (open_transport
+// first); a read that finds nothing before its deadline is a TransportTimeout.
+std::unique_ptr<transport::ByteStream> project_api_stream(project_api::Client& client);
+
 class DeviceSession {
  public:
   // Launches the server of the generated project in `dir` (an Error(kBadInput) for a template).
   explicit DeviceSession(const std::filesystem::path& dir);
 
   const project_api::ServerInfo& info() const { return info_; }
+  // The project's server, for callers that speak their own protocol over its transport.
+  project_api::Client& client() { return server_.client(); }
   // open_transport's options: the project file's, overridden by OPTION=VALUE tokens.
   nlohmann::json open_options(const std::vector<std::string>& tokens) const;
   // Opens the transport with `options`, runs the model as `req` says, fetches every output,

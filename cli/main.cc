@@ -137,6 +137,8 @@ int main(int argc, char** argv) {
   register_run_command(app);
   register_validate_command(app);
   register_devices_command(app);
+  register_bench_command(app);
+  register_serve_command(app);
 
   try {
     app.parse(argc, argv);

@@ -14,7 +14,7 @@ text=$(groff -man -Tutf8 "$page" 2>/dev/null | sed 's/.\x08//g')
 for cmd in $("$utvm" --help | sed -n '/^Subcommands:/,/^$/p' | sed -n 's/^  \([a-z-]*\).*/\1/p'); do
   grep -q "utvm $cmd" <<<"$text" || fail "command '$cmd' is not in the man page"
 done
-for code in 0 1 2 3 4 5 6 7 8 9 10 11 130; do
+for code in 0 1 2 3 4 5 6 7 8 9 10 11 12 130; do
   grep -qE "^ +$code\b" <<<"$(sed -n '/^EXIT STATUS/,/^[A-Z]/p' <<<"$text")" ||
     fail "exit status $code is not documented"
 done

@@ -12,6 +12,7 @@
 
 #include "board.h"
 #include "common/cmsis.h"
+#include "common/mlperf.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -65,6 +66,9 @@ api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_ver
   };
   info.project_options.back().choices =
       std::vector<std::string>{"stdio", "tcp-client", "tcp-server"};
+  info.project_options.push_back(mlperf_project_type_option());
+  for (auto& option : mlperf_options())
+    info.project_options.push_back(std::move(option));
   return info;
 }
 
@@ -75,6 +79,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t stack = uint_option(options, "stack_size_bytes").value_or(kDefaultStackBytes);
   const std::string cflags = str_option(options, "cflags").value_or("");
+  const bool mlperf = is_mlperf_project(options);
 
   write_project(
       model_library_format_path, project_dir, "baremetal", [&](const ProjectDraft& draft) {
@@ -82,11 +87,16 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         const std::string model_name = draft.model_name();
         const auto cmsis = resolve_cmsis(options, draft.modules, draft.mlf_path, "baremetal");
 
+        std::optional<MlperfFirmware> mlperf_fw;
+        if (mlperf) mlperf_fw = mlperf_firmware(options, draft.modules);
+
         const std::string build_id = fmt::format("{}-{}", model_name, board.name);
         write_file(tmp / "src" / "utvm_glue.c", draft.executor_c(build_id, workspace_option));
+        if (mlperf_fw) write_file(tmp / "src" / "utvm_mlperf_config.c", mlperf_fw->config_c);
 
         copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
         copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+        if (mlperf_fw) copy_tree(device_sources_ / "mlperf", tmp / "runtime" / "mlperf");
         copy_tree(device_sources_ / "ports" / "cortexm", tmp / "port");
         for (const char* f : {"boards.json", "CMakeLists.txt", "arm-none-eabi.cmake"}) {
           fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
@@ -104,6 +114,11 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
            << "set(UTVM_MODEL_INCLUDE_DIRS "
               "\"${CMAKE_CURRENT_LIST_DIR}/model/codegen/host/include\")\n";
         pc << cmsis_cmake_lines(cmsis);
+        if (mlperf_fw) {
+          pc << "set(UTVM_PROJECT_TYPE mlperf_tiny)\n"
+             << "set(UTVM_UART_BAUD " << mlperf_fw->baud << ")\n"
+             << "set(UTVM_MLPERF_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_mlperf_config.c\")\n";
+        }
         // cmake_quote escapes '$'; the list-dir references must stay live.
         std::string project_cmake = pc.str();
         for (size_t at;
@@ -117,10 +132,13 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
             {"board", board.name},
             {"model", model_name},
             {"cmsis", cmsis_project_json(cmsis)},
+            {"project_type", mlperf_fw ? "mlperf_tiny" : "host_driven"},
             {"footprint",
-             {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes},
+             {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes +
+                          (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
               {"flash", draft.constants_bytes()}}},
         };
+        if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
         write_file(tmp / "project.json", project_json.dump(2) + "\n");
       });
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/cmsis.h"
+#include "common/mlperf.h"
 #include "common/server_util.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
@@ -226,8 +227,7 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
   api::ServerInfo info = server_info_for("zephyr", dir_);
   auto board = board_option("Name of the Zephyr board to build for (see `utvm boards zephyr`).",
                             dir_, load_boards);
-  auto project_type = project_type_option(
-      "Type of project to generate: host_driven (the device serves utvm's link).");
+  auto project_type = mlperf_project_type_option();
   const char* env_base = std::getenv("ZEPHYR_BASE");
   const bool have_env_base = env_base && *env_base;
   auto zephyr_base =
@@ -250,8 +250,9 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
                   "USB serial number of the board to use when several are attached."),
       make_option("serial_port", "str", nullptr, {}, {"open_transport"},
                   "Serial port to use instead of finding it by USB identity (e.g. /dev/ttyACM0)."),
-      make_option("baud", "int", nullptr, {}, {"open_transport"},
-                  "Baud rate of the board's console UART (default: from boards.json)."),
+      make_option("baud", "int", nullptr, {}, {"generate_project", "open_transport"},
+                  "Baud rate of the board's console UART (default: from boards.json); with "
+                  "project_type=mlperf_tiny the firmware also sets its UART to it."),
       make_option("flash_runner", "str", nullptr, {}, {"flash"},
                   "west flash runner (default: the board's, from the build)."),
       make_option("config_main_stack_size", "int", nullptr, {}, {"generate_project"},
@@ -269,6 +270,8 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
                   "fails on a compiler warning (CONFIG_COMPILER_WARNINGS_AS_ERRORS)."),
       cmsis_path_option(),
   };
+  for (auto& option : mlperf_options(/*with_baud=*/false))
+    info.project_options.push_back(std::move(option));
   return info;
 }
 
@@ -276,7 +279,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
                                      const fs::path& /*standalone_crt_dir*/,
                                      const fs::path& project_dir, const json& options) {
   const Board board = generate_board(options, dir_, find_board);
-  check_project_type(options);
+  const bool mlperf = is_mlperf_project(options);
   const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
   const std::string zephyr_board = zephyr_board_name(board, zephyr_base);
   const std::vector<std::string> modules = zephyr_modules_for(options, zephyr_base);
@@ -313,13 +316,19 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
                               board.name, board.ram_kib));
     }
 
+    std::optional<MlperfFirmware> mlperf_fw;
+    if (mlperf) mlperf_fw = mlperf_firmware(options, draft.modules);
     const std::string build_id = fmt::format("{}-zephyr-{}", model_name, board.name);
     write_file(tmp / "src" / "utvm_glue.c", draft.executor_c(build_id, workspace_option));
-    for (const char* f : {"main.c", "port_zephyr.c"}) {
+    for (const char* f : {mlperf ? "main_mlperf.c" : "main.c", "port_zephyr.c"}) {
       fs::copy_file(dir_ / "src" / f, tmp / "src" / f, fs::copy_options::overwrite_existing);
     }
     copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
     copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+    if (mlperf_fw) {
+      write_file(tmp / "src" / "utvm_mlperf_config.c", mlperf_fw->config_c);
+      copy_tree(device_sources_ / "mlperf", tmp / "runtime" / "mlperf");
+    }
     for (const char* f : {"boards.json", "CMakeLists.txt"}) {
       fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
     }
@@ -350,6 +359,11 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     pc << ")\n";
     pc << "set(UTVM_WARNING_AS_ERROR " << (warning_as_error ? "ON" : "OFF") << ")\n";
     pc << cmsis_cmake_lines(cmsis);
+    if (mlperf_fw) {
+      pc << "set(UTVM_PROJECT_TYPE mlperf_tiny)\n"
+         << "set(UTVM_MLPERF_SOURCES \"@LIST_DIR@/src/utvm_mlperf_config.c\")\n";
+      if (mlperf_fw->baud_given) pc << "set(UTVM_UART_BAUD " << mlperf_fw->baud << ")\n";
+    }
     std::string project_cmake = pc.str();
     for (size_t at; (at = project_cmake.find("@LIST_DIR@")) != std::string::npos;)
       project_cmake.replace(at, 10, "${CMAKE_CURRENT_LIST_DIR}");
@@ -361,15 +375,18 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"platform", "zephyr"},
         {"board", board.name},
         {"zephyr_board", zephyr_board},
-        {"project_type", "host_driven"},
+        {"project_type", mlperf ? "mlperf_tiny" : "host_driven"},
         {"model", model_name},
         {"zephyr_base", zephyr_base},
         {"zephyr_modules", modules},
         {"west_cmd", west},
         {"warning_as_error", warning_as_error},
         {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint", {{"ram", ram}, {"flash", draft.constants_bytes()}}},
+        {"footprint",
+         {{"ram", ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
+          {"flash", draft.constants_bytes()}}},
     };
+    if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
   });
 }

@@ -158,6 +158,8 @@ TEST_F(CliTest, HelpGoldens) {
            {"help_boards.txt", {"boards", "--help"}},
            {"help_doctor.txt", {"doctor", "--help"}},
            {"help_completion.txt", {"completion", "--help"}},
+           {"help_bench.txt", {"bench", "--help"}},
+           {"help_serve.txt", {"serve", "--help"}},
        }) {
     Result r = run(args);
     EXPECT_EQ(r.rc, 0) << name;
@@ -190,7 +192,7 @@ TEST_F(CliTest, HelpCommandAndTopics) {
   EXPECT_EQ(run({"help"}).out, run({"--help"}).out);
   Result r = run({"help", "exit-codes"});
   EXPECT_EQ(r.rc, 0);
-  for (const char* code : {"  0  ", "  2  ", " 10  ", " 11  ", "130  "})
+  for (const char* code : {"  0  ", "  2  ", " 10  ", " 11  ", " 12  ", "130  "})
     EXPECT_NE(r.out.find(code), std::string::npos) << code << " in\n" << r.out;
   for (const char* topic : {"options", "platforms", "environment"}) {
     r = run({"help", topic});

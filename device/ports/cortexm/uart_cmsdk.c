@@ -15,9 +15,15 @@
 #define STATE_TX_FULL 0x1u
 #define STATE_RX_FULL 0x2u
 
+#ifndef UTVM_UART_BAUD
+#define UTVM_UART_BAUD 115200u
+#endif
+
 void utvm_cortexm_uart_init(void) {
-  /* 115200 baud from the 25 MHz clock on hardware; QEMU only needs it to be >= 16. */
-  UART_BAUDDIV = UTVM_CPU_CLOCK_HZ / 115200u;
+  /* UTVM_UART_BAUD (115200 unless the project sets it) from the CPU clock on hardware; QEMU
+   * ignores the rate but needs the divider to be >= 16. */
+  UART_BAUDDIV =
+      UTVM_CPU_CLOCK_HZ / UTVM_UART_BAUD < 16u ? 16u : UTVM_CPU_CLOCK_HZ / UTVM_UART_BAUD;
   UART_CTRL = 0x3u;
 }
 
