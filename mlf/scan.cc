@@ -215,8 +215,9 @@ std::string_view array_initialiser(std::string_view text, std::string_view type,
   return {};
 }
 
-std::optional<std::int64_t> c_integer(std::string_view t) {
-  t = trim(strip_comments(t));
+std::optional<std::int64_t> c_integer(std::string_view text) {
+  const std::string clean = strip_comments(text);  // t views it: it must outlive t
+  std::string_view t = trim(clean);
   while (!t.empty() && (t.back() == 'L' || t.back() == 'l' || t.back() == 'U' || t.back() == 'u'))
     t.remove_suffix(1);
   std::int64_t v = 0;
