@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/build_dir.h"
 #include "common/cmsis.h"
 #include "common/server_util.h"
 #include "memory_report.h"
@@ -443,6 +444,7 @@ void ArduinoHandler::build(const json& options) {
   // The Arduino tools' build path: arduino-builder empties it when the build options change,
   // so utvm's own files (logs, reports, the flashed image) stay one level up.
   const fs::path out_dir = build_dir / kArduinoBuildDir;
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   fs::create_directories(out_dir);
   const fs::path log = build_dir / "build.log";
   std::error_code ec;

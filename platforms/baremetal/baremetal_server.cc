@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "board.h"
+#include "common/build_dir.h"
 #include "common/cmsis.h"
 #include "common/server_util.h"
 #include "memory_report.h"
@@ -146,7 +147,7 @@ void BaremetalHandler::build(const json& options) {
   }
 
   const fs::path build_dir = dir_ / "build";
-  fs::create_directories(build_dir);
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   const fs::path log = build_dir / "build.log";
   std::error_code ec;
   fs::remove(log, ec);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/build_dir.h"
 #include "common/cmsis.h"
 #include "common/server_util.h"
 #include "utvm/codegen/executor.h"
@@ -143,17 +144,6 @@ std::vector<std::pair<std::string, std::string>> build_env(const std::string& ze
       env.emplace_back(k, v);
   }
   return env;
-}
-
-// `KEY:TYPE=value` from CMakeCache.txt.
-std::optional<std::string> cmake_cache_value(const fs::path& cache, const std::string& key) {
-  std::ifstream in(cache);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + ":", 0) != 0) continue;
-    auto eq = line.find('=');
-    if (eq != std::string::npos) return line.substr(eq + 1);
-  }
-  return std::nullopt;
 }
 
 std::optional<std::string> runners_yaml_flash_runner(const fs::path& yaml) {
@@ -388,7 +378,7 @@ void ZephyrHandler::build(const json& options) {
   const std::string zephyr_board = project.value("zephyr_board", board.name);
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
-  fs::create_directories(build_dir);
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   const fs::path log = build_dir / "build.log";
   std::error_code ec;
   fs::remove(log, ec);

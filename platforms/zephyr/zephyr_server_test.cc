@@ -489,6 +489,24 @@ TEST(ZephyrServer, BuildsWithPlainCMakeWhenThereIsNoWest) {
   EXPECT_NE(server_error([&] { hr.flash(json::object()); }).find("west"), std::string::npos);
 }
 
+TEST(ZephyrServer, ACopiedProjectConfiguresItsOwnDirectory) {
+  // `cp -a proj copy`: the copy's build directory was made for proj, so its build must
+  // configure again from the copy, not reuse proj's cache (issue 13).
+  if (fs::exists("/usr/bin/west")) GTEST_SKIP() << "west is installed in /usr/bin";
+  fs::path project = generate("copy-orig", {{"board", "qemu_cortex_m3"}});
+  FakeTools tools("tools-copy", false, true);
+  ZephyrHandler(project, install().device).build(json::object());
+  const fs::path copy = scratch("copy-copy");
+  fs::copy(project, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  ZephyrHandler(copy, install().device).build(json::object());
+  auto calls = tools.calls();
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[2].rfind("cmake -S " + copy.string() + " -B " + (copy / "build").string(), 0), 0u)
+      << calls[2];
+  ZephyrHandler(copy, install().device).build(json::object());  // now its own: no reconfigure
+  EXPECT_EQ(tools.calls().size(), 5u);
+}
+
 TEST(ZephyrServer, BuildFailureQuotesTheLog) {
   fs::path project = generate("west-fails", {{"board", "qemu_cortex_m3"}});
   FakeTools tools("tools-west-fails", true, false, true);
