@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,6 +24,7 @@
 #include "utvm/common/version.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/client.h"
+#include "utvm/project_api/memory_usage.h"
 #include "utvm/project_api/options.h"
 
 namespace {
@@ -43,6 +45,7 @@ struct Args {
   bool micro = false;                 // the tvmc-compatible form
   std::optional<double> timeout_sec;  // --timeout: the server's deadline for this step
   bool no_wait = false;               // --no-wait: fail instead of waiting for the project lock
+  bool json = false;                  // build --json: the result (and memory report) as JSON
 };
 
 // Deadlines for the server's long calls (issue 14): --timeout seconds (0: none), else defaults
@@ -337,6 +340,27 @@ class StepLog {
   int fd_ = -1;
 };
 
+// After a build: the memory report the platform left in build/memory_report.json (the built-in
+// embedded platforms write one; host and foreign templates do not), PlatformIO-style on stdout,
+// or with --json the build's result as data (docs/json.md, "build").
+void print_build_result(const fs::path& dir, const fs::path& log_path,
+                        std::chrono::steady_clock::time_point t0, bool json) {
+  const auto usage = api::read_memory_usage(dir / "build" / "memory_report.json");
+  if (json) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json out = {
+        {"schema_version", 1},
+        {"project", dir.string()},
+        {"seconds", std::round(seconds * 1000.0) / 1000.0},
+        {"log", log_path.empty() ? nlohmann::json() : nlohmann::json(log_path.string())},
+        {"memory", usage ? api::to_json(*usage) : nlohmann::json()}};
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    return;
+  }
+  if (usage) std::fputs(api::format_memory_usage(*usage).c_str(), stdout);
+}
+
 // Runs `step` (build or flash) of the project's server with merged, validated options.
 void do_step(Args a, std::string_view method) {
   reclaim_positionals(a, a.micro ? std::vector<std::string*>{&a.project_dir, &a.platform}
@@ -407,6 +431,7 @@ void do_step(Args a, std::string_view method) {
   status.done(fmt::format("{} {} in {}{}", is_build ? "built" : "flashed", dir.string(),
                           seconds_since(t0),
                           log_path.empty() ? "" : " (log: " + log_path.string() + ")"));
+  if (is_build) print_build_result(dir, log_path, t0, a.json);
 }
 
 // ---- list-options -----------------------------------------------------------------------------
@@ -508,6 +533,10 @@ CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::s
   if (is_build) {
     cmd->add_flag("-f,--force", a->force,
                   "Delete the existing build first (after the options are validated)");
+    if (!micro) {
+      cmd->add_flag("--json", a->json,
+                    "Print the result and the memory report as JSON (schema_version 1)");
+    }
   }
   add_timeout_option(cmd, *a, is_build ? kDefaultBuildSec : kDefaultFlashSec);
   cmd->add_flag("--no-wait", a->no_wait,
@@ -522,7 +551,9 @@ CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::s
       "\n  " + p + m + " ./proj" + plat + " --list-options\n" +
       "Options saved by create-project are reused; the ones given here override them." +
       (is_build ? "\nWithout --verbose the build output goes to PROJECT_DIR/build/"
-                  "utvm-build.log\n(its last 20 lines are shown if the build fails)."
+                  "utvm-build.log\n(its last 20 lines are shown if the build fails). Then the "
+                  "firmware's RAM and flash use\nagainst the board's is printed, where the "
+                  "platform reports it."
                 : ""));
   cmd->callback([a, m] { do_step(*a, m); });
   return cmd;

@@ -15,6 +15,7 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/memory_report.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -406,6 +407,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
           {"workspace", arena},
           {"io", draft.io_bytes()},
           {"constants", constants},
+          {"weights_in_ram", board.is_avr()},
           {"link_rx", link_rx}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
@@ -542,11 +544,10 @@ void ArduinoHandler::build(const json& options) {
   int rc = run_logged({"avr-size", "-A", "-d", elf.string()}, dir_, size_out);
   if (rc != 0) step_failed("build: avr-size", rc, size_out);
   MemoryReport report = avr_memory_report(read_file(size_out), board);
-  const std::string text = baremetal::format_memory_report(report);
-  write_file(build_dir / "memory_report.txt", text);
-  write_file(build_dir / "memory_report.json",
-             baremetal::memory_report_json(report).dump(2) + "\n");
-  std::fputs(text.c_str(), stderr);
+  write_memory_report(build_dir,
+                      firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
+                                            {report.flash_used(), report.flash_size}, report.stack,
+                                            model_memory(project)));
   if (report.ram_used() > report.ram_size) {
     throw api::ServerError(
         fmt::format("build: {} (data {} B + bss {} B + {} B kept for the stack)",

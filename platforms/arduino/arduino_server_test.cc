@@ -687,10 +687,15 @@ TEST(ArduinoMegaSimavr, ExampleModelRunsLikeOnTheHost) {
 
   json report = json::parse(read_file(project / "build/memory_report.json"));
   EXPECT_EQ(report["board"], "mega2560");
-  EXPECT_EQ(report["ram_size"], 8192u);
-  EXPECT_EQ(report["flash_size"], 253952u);
-  EXPECT_GT(report["text"].get<uint64_t>(), 2000u);
-  EXPECT_LE(report["ram_used"].get<uint64_t>(), 8192u);
+  EXPECT_EQ(report["schema_version"], 1);
+  EXPECT_EQ(report["ram"]["size"], 8192u);
+  EXPECT_EQ(report["flash"]["size"], 253952u);
+  EXPECT_GT(report["flash"]["used"].get<uint64_t>(), 2000u);
+  EXPECT_LE(report["ram"]["used"].get<uint64_t>(), 8192u);
+  std::uint64_t ram_parts = 0;
+  for (const auto& p : report["breakdown"])
+    if (p["region"] == "ram") ram_parts += p["bytes"].get<uint64_t>();
+  EXPECT_EQ(ram_parts, report["ram"]["used"].get<uint64_t>());
   json flashed = json::parse(read_file(project / "build/flash.json"));
   EXPECT_EQ(flashed["emulator"], "simavr");
   EXPECT_EQ(flashed["mcu"], "atmega2560");

@@ -13,6 +13,7 @@
 #include "board.h"
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/memory_report.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -120,7 +121,10 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
             {"cmsis", cmsis_project_json(cmsis)},
             {"footprint",
              {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes},
-              {"flash", draft.constants_bytes()}}},
+              {"flash", draft.constants_bytes()},
+              {"workspace", arena},
+              {"io", draft.io_bytes()},
+              {"constants", draft.constants_bytes()}}},
         };
         write_file(tmp / "project.json", project_json.dump(2) + "\n");
       });
@@ -180,10 +184,10 @@ void BaremetalHandler::build(const json& options) {
   rc = run_logged({"arm-none-eabi-size", "-A", "-d", elf.string()}, dir_, size_out);
   if (rc != 0) fail("arm-none-eabi-size", rc);
   MemoryReport report = parse_size_output(read_file(size_out), board);
-  const std::string text = format_memory_report(report);
-  write_file(build_dir / "memory_report.txt", text);
-  write_file(build_dir / "memory_report.json", memory_report_json(report).dump(2) + "\n");
-  std::fputs(text.c_str(), stderr);
+  write_memory_report(build_dir,
+                      firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
+                                            {report.flash_used(), report.flash_size}, report.stack,
+                                            model_memory(project)));
 }
 
 void BaremetalHandler::flash(const json& /*options*/) {

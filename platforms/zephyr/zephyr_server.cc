@@ -15,6 +15,7 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/memory_report.h"
 #include "common/server_util.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
@@ -198,6 +199,38 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   return out;
 }
 
+std::optional<ZephyrMemoryUse> parse_zephyr_memory_usage(const std::string& out) {
+  static const std::regex line(
+      R"(^\s*([A-Za-z_][A-Za-z0-9_]*):\s+([0-9]+)\s*(B|KB|MB|GB)\s+([0-9]+)\s*(B|KB|MB|GB)\s+[0-9.]+%)");
+  auto bytes = [](const std::string& n, const std::string& unit) {
+    std::uint64_t v = std::stoull(n);
+    if (unit == "KB") return v << 10;
+    if (unit == "MB") return v << 20;
+    if (unit == "GB") return v << 30;
+    return v;
+  };
+  ZephyrMemoryUse use;
+  bool ram = false;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    std::smatch m;
+    if (!std::regex_search(l, m, line)) continue;
+    const std::string region = m[1].str();
+    const std::uint64_t used = bytes(m[2].str(), m[3].str());
+    const std::uint64_t size = bytes(m[4].str(), m[5].str());
+    if (region == "RAM" || region == "SRAM") {
+      use.ram_used = used;
+      use.ram_size = size;
+      ram = true;
+    } else if (region == "FLASH" || region == "ROM") {
+      use.flash_used = used;
+      use.flash_size = size;
+    }
+  }
+  if (!ram) return std::nullopt;
+  return use;
+}
+
 std::vector<std::string> serial_number_args(const std::string& runner, const std::string& sn) {
   if (sn.empty()) return {};
   if (runner == "openocd") return {"--cmd-pre-init", "hla_serial " + sn};
@@ -358,7 +391,12 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"west_cmd", west},
         {"warning_as_error", warning_as_error},
         {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint", {{"ram", ram}, {"flash", draft.constants_bytes()}}},
+        {"footprint",
+         {{"ram", ram},
+          {"flash", draft.constants_bytes()},
+          {"workspace", arena},
+          {"io", draft.io_bytes()},
+          {"constants", draft.constants_bytes()}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
   });
@@ -413,6 +451,13 @@ void ZephyrHandler::build(const json& options) {
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("build: finished but {} is missing; log {}:\n{}",
                                        elf.string(), log.string(), tail(read_file(log))));
+  }
+  // Ninja relinks (and Zephyr prints its table) only when something changed: an unchanged
+  // build keeps the report of the build that linked.
+  if (auto use = parse_zephyr_memory_usage(read_file(log))) {
+    write_memory_report(build_dir, firmware_memory_usage(board.name, {use->ram_used, use->ram_size},
+                                                         {use->flash_used, use->flash_size}, 0,
+                                                         model_memory(project)));
   }
 }
 

@@ -413,6 +413,42 @@ TEST_F(CliTest, PythonTemplateCreateBuildFlashWithPersistedOptions) {
   golden("err_flash_invalid_option.txt", r.err);
 }
 
+TEST_F(CliTest, BuildPrintsTheMemoryReportAndJson) {
+  // A platform that leaves build/memory_report.json (the built-in embedded ones do) gets it
+  // printed PlatformIO-style after the build, and `build --json` carries it as data.
+  REQUIRE_PYTHON();
+  ASSERT_EQ(run({"create-project", "proj", mlf(), "template", "--template-dir",
+                 (kTemplates / "python").string(), "--project-option", "board=qemu_x86"})
+                .rc,
+            0);
+  Result r = run({"build", "proj"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "");  // no report, nothing printed
+  r = run({"build", "proj", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["project"], (dir / "proj").string());
+  EXPECT_TRUE(j["memory"].is_null());
+  EXPECT_EQ(j["log"], (dir / "proj/build/utvm-build.log").string());
+
+  const nlohmann::json report = {
+      {"schema_version", 1},
+      {"board", "qemu_x86"},
+      {"ram", {{"used", 20412}, {"size", 65536}}},
+      {"flash", {{"used", 15744}, {"size", 262144}}},
+      {"breakdown",
+       {{{"name", "model weights"}, {"region", "flash"}, {"bytes", 8192}},
+        {{"name", "workspace arena"}, {"region", "ram"}, {"bytes", 2048}}}}};
+  write_file(dir / "proj/build/memory_report.json", report.dump());
+  r = run({"build", "proj"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  golden("build_memory_report.txt", r.out);
+  r = run({"build", "proj", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["memory"], report);
+}
+
 TEST_F(CliTest, BuildAndFlashFailures) {
   REQUIRE_PYTHON();
   ASSERT_EQ(run({"create-project", "proj", mlf(), "template", "--template-dir",
