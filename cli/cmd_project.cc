@@ -16,6 +16,7 @@
 #include "project_publish.h"
 #include "project_steps.h"
 #include "tvm_crt.h"
+#include "utvm/cli/board_fit.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/project.h"
 #include "utvm/cli/sha256.h"
@@ -180,9 +181,9 @@ api::ServerInfo query_project(LaunchedServer& server, const fs::path& dir) {
 // The archive is read here first, so an unusable one is exit 10 naming the user's file, not a
 // server's error about its temporary copy. The built-in platforms compile every module's C into
 // one firmware, so each module must bring C sources.
-void check_mlf(const fs::path& mlf, bool built_in_platform) {
-  const utvm::mlf::Model model = utvm::mlf::load_model(mlf);
-  if (!built_in_platform) return;
+utvm::mlf::Model check_mlf(const fs::path& mlf, bool built_in_platform) {
+  utvm::mlf::Model model = utvm::mlf::load_model(mlf);
+  if (!built_in_platform) return model;
   if (model.modules.empty()) {
     throw Error(ExitCode::kBadInput, fmt::format("{} holds no modules", mlf.string()));
   }
@@ -193,6 +194,35 @@ void check_mlf(const fs::path& mlf, bool built_in_platform) {
                               "another target?); utvm's platforms compile C",
                               mlf.string(), module.name));
     }
+  }
+  return model;
+}
+
+// create-project on a built-in platform with a board the model cannot fit (from the metadata
+// alone, as `utvm boards --fits`): a warning, not an error -- the platform's build decides.
+void warn_if_board_too_small(const utvm::mlf::Model& model, const fs::path& mlf,
+                             const std::string& platform, const api::UserOptions& given) {
+  std::string board;
+  for (const auto& [name, value] : given)
+    if (name == "board") board = value;
+  if (board.empty()) return;
+  try {
+    for (const auto& b : utvm::cli::read_boards(utvm::cli::find_platform(platform))) {
+      if (b.name != board) continue;
+      const auto f = utvm::cli::fit(utvm::cli::model_needs(model), utvm::cli::board_memory(b.data));
+      if (f.fits()) return;
+      std::fputs(
+          fmt::format("warning: {} needs at least {} B of RAM and {} B of flash; board {} "
+                      "has {} B and {} B ({}): its build will fail (boards that fit: "
+                      "`utvm boards {} --fits {}`)\n",
+                      mlf.string(), f.ram_needed, f.flash_needed, board, f.ram.value_or(0),
+                      f.flash.value_or(0), utvm::cli::shortfall_text(f), platform, mlf.string())
+              .c_str(),
+          stderr);
+      return;
+    }
+  } catch (const Error&) {
+    // No or broken board data: the platform's own checks report it.
   }
 }
 
@@ -225,8 +255,10 @@ void do_create(Args a) {
   }
   if (fs::exists(fs::symlink_status(project_dir, ec)))
     utvm::cli::check_replaceable(project_dir, mlf);
-  check_mlf(mlf, a.platform != "template" && !a.platform.empty());
+  const bool built_in = a.platform != "template" && !a.platform.empty();
+  const utvm::mlf::Model model = check_mlf(mlf, built_in);
   const api::UserOptions given = api::parse_option_tokens(a.options);
+  if (built_in) warn_if_board_too_small(model, mlf, a.platform, given);
   const api::ValueMode mode = a.string_values ? api::ValueMode::kStrings : api::ValueMode::kTyped;
   // utvm's platforms get utvm's device runtime; any other template gets TVM's standalone CRT.
   std::optional<utvm::cli::TvmCrt> tvm_crt;

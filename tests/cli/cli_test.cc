@@ -625,6 +625,46 @@ TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
   EXPECT_EQ(r.out.find("\033["), std::string::npos);  // not a TTY: no colour
 }
 
+TEST_F(CliTest, BoardsFitsAndCreateProjectWarnsOfATooSmallBoard) {
+  // The example model needs 124 B of RAM (96 B arena + 28 B I/O) and no flash for weights.
+  REQUIRE_PYTHON();
+  const std::string example =
+      (fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar").string();
+  const fs::path p = dir / "data/platforms/pyt";
+  fs::copy(kTemplates / "python", p, fs::copy_options::recursive);
+  write_file(p / "platform.json", R"({"name": "pyt", "boards": "boards.json"})");
+  fs::create_directories(dir / "data/device/include");  // a platform of the data dir gets
+  fs::create_directories(dir / "data/device/src");      // utvm's device sources
+  write_file(p / "boards.json", R"({"boards": {
+      "qemu_x86": {"ram_bytes": 100, "flash_kib": 4},
+      "nucleo_f746zg": {"ram": {"size": "0x50000"}, "flash": {"size": "0x100000"}}}})");
+  Result r = run({"boards", "pyt", "--fits", example});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  golden("boards_fits.txt", r.out.substr(r.out.find('\n') + 1));  // after the model's path line
+  EXPECT_NE(r.out.find("needs at least 124 B of RAM"), std::string::npos) << r.out;
+  r = run({"boards", "pyt", "--fits", example, "--json"});
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  ASSERT_EQ(j["boards"].size(), 2u);
+  EXPECT_EQ(j["boards"][1]["name"], "qemu_x86");
+  EXPECT_EQ(j["boards"][1]["fits"], false);
+  EXPECT_EQ(j["boards"][1]["ram_short_bytes"], 24);
+  EXPECT_EQ(j["boards"][0]["fits"], true);
+  EXPECT_EQ(run({"boards", "pyt", "--fits", "nosuch.tar"}).rc, 10);
+
+  // create-project warns (and still creates) when the chosen board cannot hold the model.
+  r = run({"create-project", "small", example, "pyt", "--project-option", "board=qemu_x86"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: " + example +
+                       " needs at least 124 B of RAM and 0 B of flash; board qemu_x86 has 100 B "
+                       "and 4096 B (RAM short by 24 B): its build will fail"),
+            std::string::npos)
+      << r.err;
+  r = run({"create-project", "big", example, "pyt", "--project-option", "board=nucleo_f746zg"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, CompletionScriptsAreValidShell) {
   for (const char* shell : {"bash", "zsh"}) {
     Result r = run({"completion", shell});
