@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
+#include "utvm/common/suggest.h"
 #include "utvm/common/text.h"
 #include "utvm/common/version.h"
 #include "utvm/platforms/platforms.h"
@@ -28,6 +29,45 @@ int report_error(const std::string& raw, utvm::ExitCode code) {
   std::fputs(message.c_str(), stderr);
   if (message.empty() || message.back() != '\n') std::fputc('\n', stderr);
   return static_cast<int>(code);
+}
+
+// After CLI11's "The following argument(s) was/were not expected: X [Y ...]": the nearest command
+// or flag to the first unexpected word, from the commands and the flags of the commands given.
+std::string extras_hint(const CLI::App& app, const std::string& message) {
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos) return "";
+  std::vector<std::string> words;
+  {
+    std::string rest = message.substr(colon + 2);
+    rest = rest.substr(0, rest.find('\n'));
+    for (std::size_t at = 0; at < rest.size();) {
+      std::size_t end = rest.find(' ', at);
+      if (end == std::string::npos) end = rest.size();
+      if (end > at) words.push_back(rest.substr(at, end - at));
+      at = end + 1;
+    }
+  }
+  std::vector<std::string> candidates;
+  const CLI::App* cmd = &app;
+  for (;;) {
+    for (const CLI::App* sub : cmd->get_subcommands({})) {
+      candidates.push_back(sub->get_name());
+      for (const auto& alias : sub->get_aliases())
+        candidates.push_back(alias);
+    }
+    for (const CLI::Option* opt : cmd->get_options()) {
+      for (const auto& l : opt->get_lnames())
+        candidates.push_back("--" + l);
+    }
+    auto parsed = cmd->get_subcommands();
+    if (parsed.empty()) break;
+    cmd = parsed.front();
+  }
+  for (const auto& word : words) {
+    std::string hint = utvm::did_you_mean(word, candidates);
+    if (!hint.empty()) return hint;
+  }
+  return "";
 }
 
 }  // namespace
@@ -80,6 +120,11 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    app.exit(e);
+    const std::string hint = extras_hint(app, e.what());
+    if (!hint.empty()) std::fputs((hint.substr(1) + "\n").c_str(), stderr);
+    return static_cast<int>(utvm::ExitCode::kUsage);
   } catch (const CLI::ParseError& e) {
     // CLI11's own codes are not ours: every command-line mistake is a usage error (2).
     app.exit(e);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "utvm/common/error.h"
+#include "utvm/common/suggest.h"
 
 namespace utvm::cli {
 namespace fs = std::filesystem;
@@ -119,12 +120,16 @@ PlatformEntry find_platform(const std::string& name) {
     if (p.name == name) return p;
   }
   std::string known;
-  for (const auto& p : all)
+  std::vector<std::string> names;
+  for (const auto& p : all) {
     known += (known.empty() ? "" : ", ") + p.name;
+    names.push_back(p.name);
+  }
   if (known.empty()) known = "none found in " + platforms_root().string();
   throw Error(ExitCode::kUsage,
               "unknown platform '" + name + "' (built-in platforms: " + known +
-                  "); use 'template --template-dir DIR' for any other Project API server");
+                  "); use 'template --template-dir DIR' for any other Project API server" +
+                  utvm::did_you_mean(name, names));
 }
 
 bool is_builtin_template(const fs::path& dir) {

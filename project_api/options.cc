@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "utvm/common/error.h"
+#include "utvm/common/suggest.h"
 #include "utvm/project_api/python_json.h"
 
 namespace utvm::project_api {
@@ -215,10 +216,20 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
                        [&](const auto& kv) { return kv.first == name; });
   };
   for (const auto& mo : view) {
-    if (mo.required && !is_given(mo.option->name))
+    if (mo.required && !is_given(mo.option->name)) {
+      // A given name that is a typo of the missing one: say so on its own line.
+      std::string hint;
+      for (const auto& [name, value] : given) {
+        if (nearest_word(name, {mo.option->name})) {
+          hint = "\n'" + name + "' was given: did you mean '" + mo.option->name + "'?";
+          break;
+        }
+      }
       option_error("Option '" + mo.option->name +
                    "' is required but was not specified. Use --list-options to see all required "
-                   "options.");
+                   "options." +
+                   hint);
+    }
   }
   for (const auto& given_option : given) {
     // A named reference: clang 14 cannot capture structured bindings in lambdas.
@@ -230,9 +241,15 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
     bool optional = std::any_of(view.begin(), view.end(), [&](const MethodOption& mo) {
       return !mo.required && mo.option->name == name;
     });
-    if (!optional)
+    if (!optional) {
+      // tvmc's text, then the nearest valid name (a typo) on a line of its own.
+      std::vector<std::string> names;
+      for (const auto& mo : view)
+        names.push_back(mo.option->name);
       option_error("Option '" + name +
-                   "' is invalid. Use --list-options to see all available options.");
+                   "' is invalid. Use --list-options to see all available options." +
+                   did_you_mean(name, names));
+    }
   }
   for (const auto& [name, value] : given) {
     // tvmc keeps the last view entry per name; both roles carry the same choices.
@@ -241,10 +258,15 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
       if (mo.option->name == name) entry = &mo;
     if (!entry || !entry->choices) continue;
     const auto& choices = *entry->choices;
-    if (std::find(choices.begin(), choices.end(), value) == choices.end())
+    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+      std::string valid;
+      for (const auto& c : choices)
+        valid += (valid.empty() ? "" : ", ") + c;
       option_error("Choice '" + value + "' for option '" + name +
                    "' is invalid. Use --list-options to see all available choices for that "
-                   "option.");
+                   "option.\nvalid choices: " +
+                   valid + did_you_mean(value, choices));
+    }
   }
 }
 

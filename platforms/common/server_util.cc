@@ -15,6 +15,7 @@
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
+#include "utvm/common/suggest.h"
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
 
@@ -136,8 +137,8 @@ std::string BoardFieldReader::str(const json& obj, const std::string& key, bool 
 
 void unknown_board(const std::string& name, std::string_view platform,
                    const std::vector<std::string>& known) {
-  throw Error(ExitCode::kOption, fmt::format("unknown board '{}' ({} boards: {})", name, platform,
-                                             fmt::join(known, ", ")));
+  throw Error(ExitCode::kOption, fmt::format("unknown board '{}' ({} boards: {}){}", name, platform,
+                                             fmt::join(known, ", "), did_you_mean(name, known)));
 }
 
 void write_file(const fs::path& path, const std::string& text) {

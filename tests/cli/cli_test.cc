@@ -665,6 +665,41 @@ TEST_F(CliTest, BoardsFitsAndCreateProjectWarnsOfATooSmallBoard) {
   EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, TyposGetDidYouMean) {
+  // Commands and flags (CLI11's message first, exit 2), platforms, option names and choices.
+  Result r = run({"biuld", "proj"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("\ndid you mean 'build'?\n"), std::string::npos) << r.err;
+  r = run({"build", "proj", "--josn"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("did you mean '--json'?"), std::string::npos) << r.err;
+  r = run({"boards", "--jsno"});
+  EXPECT_NE(r.err.find("did you mean '--json'?"), std::string::npos) << r.err;
+  r = run({"build", "proj", "--zzzzzz"});
+  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;  // nothing near
+
+  REQUIRE_PYTHON();
+  const fs::path p = dir / "data/platforms/pyt";
+  fs::copy(kTemplates / "python", p, fs::copy_options::recursive);
+  write_file(p / "platform.json", R"({"name": "pyt"})");
+  r = run({"create-project", "x", mlf(), "pyy"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("unknown platform 'pyy'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\ndid you mean 'pyt'?"), std::string::npos) << r.err;
+  r = run({"create-project", "x", mlf(), "template", "--template-dir", p.string(),
+           "--project-option", "bord=qemu_x86"});
+  EXPECT_EQ(r.rc, 3);
+  EXPECT_NE(r.err.find("'bord' was given: did you mean 'board'?"), std::string::npos) << r.err;
+  r = run({"create-project", "x", mlf(), "template", "--template-dir", p.string(),
+           "--project-option", "board=qemu_x68"});
+  EXPECT_EQ(r.rc, 3);
+  EXPECT_NE(r.err.find("is invalid. Use --list-options to see all available choices for that "
+                       "option.\nvalid choices: qemu_x86, nucleo_f746zg\ndid you mean "
+                       "'qemu_x86'?"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(CliTest, CompletionScriptsAreValidShell) {
   for (const char* shell : {"bash", "zsh"}) {
     Result r = run({"completion", shell});
