@@ -10,9 +10,9 @@
 
 namespace utvm {
 
-// The candidate `word` is most likely a typo of: edit distance at most 1 for words of up to 4
-// characters (0 -- case only -- up to 2), 2 up to 8, else 3; or a candidate that starts with `word` (3+ characters). nullopt
-// when none is that near, or `word` itself is a candidate.
+// The candidate `word` is most likely a typo of: edit distance at most 0 (case only) for words
+// of up to 2 characters, 1 up to 4, 2 up to 8, else 3; or a candidate that starts with `word`
+// (3+ characters). nullopt when none is that near, or `word` itself is a candidate.
 std::optional<std::string> nearest_word(std::string_view word,
                                         const std::vector<std::string>& candidates);
 
