@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -31,22 +32,27 @@ int report_error(const std::string& raw, utvm::ExitCode code) {
   return static_cast<int>(code);
 }
 
-// After CLI11's "The following argument(s) was/were not expected: X [Y ...]": the nearest command
-// or flag to the first unexpected word, from the commands and the flags of the commands given.
-std::string extras_hint(const CLI::App& app, const std::string& message) {
-  const auto colon = message.find(": ");
-  if (colon == std::string::npos) return "";
+// The words CLI11 lists after "...: " in "The following argument(s) was/were not expected: X Y",
+// in the order the user typed them (CLI11 lists them last first).
+std::vector<std::string> unexpected_words(const std::string& message) {
   std::vector<std::string> words;
-  {
-    std::string rest = message.substr(colon + 2);
-    rest = rest.substr(0, rest.find('\n'));
-    for (std::size_t at = 0; at < rest.size();) {
-      std::size_t end = rest.find(' ', at);
-      if (end == std::string::npos) end = rest.size();
-      if (end > at) words.push_back(rest.substr(at, end - at));
-      at = end + 1;
-    }
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos) return words;
+  std::string rest = message.substr(colon + 2);
+  rest = rest.substr(0, rest.find('\n'));
+  for (std::size_t at = 0; at < rest.size();) {
+    std::size_t end = rest.find(' ', at);
+    if (end == std::string::npos) end = rest.size();
+    if (end > at) words.push_back(rest.substr(at, end - at));
+    at = end + 1;
   }
+  std::reverse(words.begin(), words.end());
+  return words;
+}
+
+// The nearest command or flag to the first unexpected word that has one, from the commands and
+// the flags of the commands given.
+std::string extras_hint(const CLI::App& app, const std::vector<std::string>& words) {
   std::vector<std::string> candidates;
   const CLI::App* cmd = &app;
   for (;;) {
@@ -121,14 +127,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
-    app.exit(e);
-    const std::string hint = extras_hint(app, e.what());
-    if (!hint.empty()) std::fputs((hint.substr(1) + "\n").c_str(), stderr);
-    return static_cast<int>(utvm::ExitCode::kUsage);
+    // CLI11's text with utvm's `error:` prefix, the words in the order given, and a hint.
+    const auto words = unexpected_words(e.what());
+    std::string joined;
+    for (const auto& w : words)
+      joined += (joined.empty() ? "" : " ") + w;
+    return report_error(
+        fmt::format("The following argument{} not expected: {}\nRun with --help "
+                    "for more information.{}",
+                    words.size() == 1 ? " was" : "s were", joined, extras_hint(app, words)),
+        utvm::ExitCode::kUsage);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // CLI::Success: not an error
     // CLI11's own codes are not ours: every command-line mistake is a usage error (2).
-    app.exit(e);
-    return static_cast<int>(utvm::ExitCode::kUsage);
+    return report_error(std::string(e.what()) + "\nRun with --help for more information.",
+                        utvm::ExitCode::kUsage);
   } catch (const utvm::Error& e) {
     return report_error(e.what(), e.code());
   } catch (const std::exception& e) {
