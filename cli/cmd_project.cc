@@ -455,7 +455,15 @@ void do_step(Args a, std::string_view method) {
     if (!log_path.empty()) {
       std::string tail = utvm::cli::tail_lines(log_path, 20);
       msg += fmt::format("\nlog: {}", log_path.string());
-      if (!tail.empty()) msg += "\nlast lines of the log:\n" + tail;
+      // The built-in platforms quote their tool's output in the error already (it is in this
+      // log too): the same lines are not shown twice.
+      std::string last = tail;
+      while (!last.empty() && (last.back() == '\n' || last.back() == '\r'))
+        last.pop_back();
+      last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+      const bool quoted =
+          !last.empty() && e.what() && std::string(e.what()).find(last) != std::string::npos;
+      if (!tail.empty() && !quoted) msg += "\nlast lines of the log:\n" + tail;
     }
     throw Error(e.code(), msg);
   }
