@@ -2,6 +2,7 @@
 #   make build   Release build; the CLI is build/bin/utvm
 #   make test    install missing deps, build, run every test through ctest
 #   make demo    install missing deps, build, run the main job on the embedded default
+#   make package build the Debian package (CPack DEB) into build/packages/
 #   make bench   build and run the benchmarks (build/bin/utvm-bench)
 #   make fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make test-sanitize  the unit tests under ASan+UBSan (any report fails; .ci/run runs it)
@@ -18,7 +19,7 @@ SAN_TESTS ?= subprocess_test output_file_test npz_test utvm_mlf_tests options_te
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean
+.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean package
 
 all: build
 
@@ -42,6 +43,9 @@ test-sanitize: deps
 	  -DUTVM_BUILD_BENCH=OFF
 	cmake --build $(SAN_DIR) -j $(JOBS) --target $(SAN_TESTS)
 	bash scripts/run-sanitized-tests.sh $(SAN_DIR)/bin $(SAN_TESTS)
+
+package: build
+	cmake --build $(BUILD_DIR) --target package
 
 demo: deps
 	$(MAKE) build

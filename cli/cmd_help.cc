@@ -219,7 +219,7 @@ void register_help_command(CLI::App& app) {
         throw utvm::Error(utvm::ExitCode::kUsage,
                           fmt::format("help: no command or topic '{}' (topics: exit-codes, "
                                       "options, platforms, environment){}",
-                                      w, hint.empty() ? "" : "\n" + hint));
+                                      w, hint));
       }
       app = next;
     }

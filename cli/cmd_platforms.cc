@@ -1,5 +1,5 @@
-// `utvm platforms [--json]` and `utvm boards [PLATFORM] [FILTER] [--json]`: what is installed,
-// read from the platforms' data files (platform.json, boards files), never from code.
+// `utvm platforms [--json]` and `utvm boards [PLATFORM] [FILTER] [--fits MODEL] [--json]`: what
+// is installed, read from the platforms' data files (platform.json, boards files), never from code.
 #include <fmt/core.h>
 #include <algorithm>
 #include <cctype>
@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "utvm/cli/board_fit.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/common/error.h"
+#include "utvm/mlf/model.h"
 
 namespace {
 
@@ -82,7 +84,61 @@ void print_platforms(bool json) {
              stdout);
 }
 
-void print_boards(const std::string& platform, const std::string& filter, bool json) {
+// `--fits MODEL`: which boards can hold the model (from its metadata), and by how much the others
+// fall short.
+void print_fits(const std::vector<Board>& boards, const std::string& mlf, bool json) {
+  const utvm::cli::ModelNeeds needs = utvm::cli::model_needs(utvm::mlf::load_model(mlf));
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& b : boards) {
+      const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b.data));
+      auto opt = [](const std::optional<std::uint64_t>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json();
+      };
+      out.push_back({{"platform", b.platform},
+                     {"name", b.name},
+                     {"ram_bytes", opt(f.ram)},
+                     {"flash_bytes", opt(f.flash)},
+                     {"ram_needed_bytes", f.ram_needed},
+                     {"flash_needed_bytes", f.flash_needed},
+                     {"fits", f.fits()},
+                     {"ram_short_bytes", f.ram_short()},
+                     {"flash_short_bytes", f.flash_short()}});
+    }
+    std::puts(
+        nlohmann::json{{"schema_version", 1}, {"model", mlf}, {"boards", out}}.dump(2).c_str());
+    return;
+  }
+  std::fputs(fmt::format("{} needs at least {} B of RAM (workspace arena {} B + I/O tensors {} B) "
+                         "and {} B of flash for its weights, before the runtime and stack\n",
+                         mlf, needs.arena + needs.io, needs.arena, needs.io, needs.constants)
+                 .c_str(),
+             stdout);
+  std::size_t wp = 8, wb = 5;
+  for (const auto& b : boards) {
+    wp = std::max(wp, b.platform.size());
+    wb = std::max(wb, b.name.size());
+  }
+  std::fputs(fmt::format("{:<{}}  {:<{}}  {:>10}  {:>10}  {}\n", "PLATFORM", wp, "BOARD", wb, "RAM",
+                         "FLASH", "FITS")
+                 .c_str(),
+             stdout);
+  auto size = [](const std::optional<std::uint64_t>& v) {
+    if (!v) return std::string("?");
+    return *v < 1024 ? fmt::format("{} B", *v) : fmt::format("{} KiB", *v / 1024);
+  };
+  for (const auto& b : boards) {
+    const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b.data));
+    std::fputs(
+        fmt::format("{:<{}}  {:<{}}  {:>10}  {:>10}  {}\n", b.platform, wp, b.name, wb, size(f.ram),
+                    size(f.flash), f.fits() ? "yes" : "no: " + utvm::cli::shortfall_text(f))
+            .c_str(),
+        stdout);
+  }
+}
+
+void print_boards(const std::string& platform, const std::string& filter, bool json,
+                  const std::string& fits_mlf) {
   std::vector<PlatformEntry> platforms;
   std::string board_filter = filter;
   if (!platform.empty()) {
@@ -106,6 +162,10 @@ void print_boards(const std::string& platform, const std::string& filter, bool j
     for (auto& b : utvm::cli::read_boards(p)) {
       if (matches(b, board_filter)) boards.push_back(std::move(b));
     }
+  }
+  if (!fits_mlf.empty()) {
+    print_fits(boards, fits_mlf, json);
+    return;
   }
   if (json) {
     nlohmann::json out = nlohmann::json::array();
@@ -167,14 +227,22 @@ void register_platforms_commands(CLI::App& app) {
   boards->add_option("PLATFORM", *b_platform, "Only this platform's boards");
   boards->add_option("FILTER", *b_filter,
                      "Only boards whose name or data contains this text (case-insensitive)");
+  auto b_fits = std::make_shared<std::string>();
   boards->add_flag("--json", *b_json, "Print JSON (schema_version 1) instead of a table");
+  boards
+      ->add_option("--fits", *b_fits,
+                   "Say which boards can hold this MLF model (from its metadata) and by how "
+                   "much the others fall short")
+      ->type_name("MLF");
   boards->footer(
       "Examples:\n"
       "  utvm boards\n"
       "  utvm boards baremetal\n"
       "  utvm boards baremetal m4\n"
       "  utvm boards cortex-m7 --json\n"
+      "  utvm boards arduino --fits model.tar\n"
       "Boards come from each platform's board data file (platform.json \"boards\").");
-  boards->callback(
-      [b_platform, b_filter, b_json] { print_boards(*b_platform, *b_filter, *b_json); });
+  boards->callback([b_platform, b_filter, b_json, b_fits] {
+    print_boards(*b_platform, *b_filter, *b_json, *b_fits);
+  });
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "project_publish.h"
 #include "project_steps.h"
 #include "tvm_crt.h"
+#include "utvm/cli/board_fit.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/project.h"
 #include "utvm/cli/sha256.h"
@@ -23,6 +25,7 @@
 #include "utvm/common/version.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/client.h"
+#include "utvm/project_api/memory_usage.h"
 #include "utvm/project_api/options.h"
 
 namespace {
@@ -43,6 +46,7 @@ struct Args {
   bool micro = false;                 // the tvmc-compatible form
   std::optional<double> timeout_sec;  // --timeout: the server's deadline for this step
   bool no_wait = false;               // --no-wait: fail instead of waiting for the project lock
+  bool json = false;                  // build --json: the result (and memory report) as JSON
 };
 
 // Deadlines for the server's long calls (issue 14): --timeout seconds (0: none), else defaults
@@ -177,9 +181,9 @@ api::ServerInfo query_project(LaunchedServer& server, const fs::path& dir) {
 // The archive is read here first, so an unusable one is exit 10 naming the user's file, not a
 // server's error about its temporary copy. The built-in platforms compile every module's C into
 // one firmware, so each module must bring C sources.
-void check_mlf(const fs::path& mlf, bool built_in_platform) {
-  const utvm::mlf::Model model = utvm::mlf::load_model(mlf);
-  if (!built_in_platform) return;
+utvm::mlf::Model check_mlf(const fs::path& mlf, bool built_in_platform) {
+  utvm::mlf::Model model = utvm::mlf::load_model(mlf);
+  if (!built_in_platform) return model;
   if (model.modules.empty()) {
     throw Error(ExitCode::kBadInput, fmt::format("{} holds no modules", mlf.string()));
   }
@@ -190,6 +194,35 @@ void check_mlf(const fs::path& mlf, bool built_in_platform) {
                               "another target?); utvm's platforms compile C",
                               mlf.string(), module.name));
     }
+  }
+  return model;
+}
+
+// create-project on a built-in platform with a board the model cannot fit (from the metadata
+// alone, as `utvm boards --fits`): a warning, not an error -- the platform's build decides.
+void warn_if_board_too_small(const utvm::mlf::Model& model, const fs::path& mlf,
+                             const std::string& platform, const api::UserOptions& given) {
+  std::string board;
+  for (const auto& [name, value] : given)
+    if (name == "board") board = value;
+  if (board.empty()) return;
+  try {
+    for (const auto& b : utvm::cli::read_boards(utvm::cli::find_platform(platform))) {
+      if (b.name != board) continue;
+      const auto f = utvm::cli::fit(utvm::cli::model_needs(model), utvm::cli::board_memory(b.data));
+      if (f.fits()) return;
+      std::fputs(
+          fmt::format("warning: {} needs at least {} B of RAM and {} B of flash; board {} "
+                      "has {} B and {} B ({}): its build will fail (boards that fit: "
+                      "`utvm boards {} --fits {}`)\n",
+                      mlf.string(), f.ram_needed, f.flash_needed, board, f.ram.value_or(0),
+                      f.flash.value_or(0), utvm::cli::shortfall_text(f), platform, mlf.string())
+              .c_str(),
+          stderr);
+      return;
+    }
+  } catch (const Error&) {
+    // No or broken board data: the platform's own checks report it.
   }
 }
 
@@ -222,8 +255,10 @@ void do_create(Args a) {
   }
   if (fs::exists(fs::symlink_status(project_dir, ec)))
     utvm::cli::check_replaceable(project_dir, mlf);
-  check_mlf(mlf, a.platform != "template" && !a.platform.empty());
+  const bool built_in = a.platform != "template" && !a.platform.empty();
+  const utvm::mlf::Model model = check_mlf(mlf, built_in);
   const api::UserOptions given = api::parse_option_tokens(a.options);
+  if (built_in) warn_if_board_too_small(model, mlf, a.platform, given);
   const api::ValueMode mode = a.string_values ? api::ValueMode::kStrings : api::ValueMode::kTyped;
   // utvm's platforms get utvm's device runtime; any other template gets TVM's standalone CRT.
   std::optional<utvm::cli::TvmCrt> tvm_crt;
@@ -337,6 +372,27 @@ class StepLog {
   int fd_ = -1;
 };
 
+// After a build: the memory report the platform left in build/memory_report.json (the built-in
+// embedded platforms write one; host and foreign templates do not), PlatformIO-style on stdout,
+// or with --json the build's result as data (docs/json.md, "build").
+void print_build_result(const fs::path& dir, const fs::path& log_path,
+                        std::chrono::steady_clock::time_point t0, bool json) {
+  const auto usage = api::read_memory_usage(dir / "build" / "memory_report.json");
+  if (json) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json out = {
+        {"schema_version", 1},
+        {"project", dir.string()},
+        {"seconds", std::round(seconds * 1000.0) / 1000.0},
+        {"log", log_path.empty() ? nlohmann::json() : nlohmann::json(log_path.string())},
+        {"memory", usage ? api::to_json(*usage) : nlohmann::json()}};
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    return;
+  }
+  if (usage) std::fputs(api::format_memory_usage(*usage).c_str(), stdout);
+}
+
 // Runs `step` (build or flash) of the project's server with merged, validated options.
 void do_step(Args a, std::string_view method) {
   reclaim_positionals(a, a.micro ? std::vector<std::string*>{&a.project_dir, &a.platform}
@@ -399,7 +455,15 @@ void do_step(Args a, std::string_view method) {
     if (!log_path.empty()) {
       std::string tail = utvm::cli::tail_lines(log_path, 20);
       msg += fmt::format("\nlog: {}", log_path.string());
-      if (!tail.empty()) msg += "\nlast lines of the log:\n" + tail;
+      // The built-in platforms quote their tool's output in the error already (it is in this
+      // log too): the same lines are not shown twice.
+      std::string last = tail;
+      while (!last.empty() && (last.back() == '\n' || last.back() == '\r'))
+        last.pop_back();
+      last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+      const bool quoted =
+          !last.empty() && e.what() && std::string(e.what()).find(last) != std::string::npos;
+      if (!tail.empty() && !quoted) msg += "\nlast lines of the log:\n" + tail;
     }
     throw Error(e.code(), msg);
   }
@@ -407,6 +471,7 @@ void do_step(Args a, std::string_view method) {
   status.done(fmt::format("{} {} in {}{}", is_build ? "built" : "flashed", dir.string(),
                           seconds_since(t0),
                           log_path.empty() ? "" : " (log: " + log_path.string() + ")"));
+  if (is_build) print_build_result(dir, log_path, t0, a.json);
 }
 
 // ---- list-options -----------------------------------------------------------------------------
@@ -508,6 +573,10 @@ CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::s
   if (is_build) {
     cmd->add_flag("-f,--force", a->force,
                   "Delete the existing build first (after the options are validated)");
+    if (!micro) {
+      cmd->add_flag("--json", a->json,
+                    "Print the result and the memory report as JSON (schema_version 1)");
+    }
   }
   add_timeout_option(cmd, *a, is_build ? kDefaultBuildSec : kDefaultFlashSec);
   cmd->add_flag("--no-wait", a->no_wait,
@@ -522,7 +591,9 @@ CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::s
       "\n  " + p + m + " ./proj" + plat + " --list-options\n" +
       "Options saved by create-project are reused; the ones given here override them." +
       (is_build ? "\nWithout --verbose the build output goes to PROJECT_DIR/build/"
-                  "utvm-build.log\n(its last 20 lines are shown if the build fails)."
+                  "utvm-build.log\n(its last 20 lines are shown if the build fails). Then the "
+                  "firmware's RAM and flash use\nagainst the board's is printed, where the "
+                  "platform reports it."
                 : ""));
   cmd->callback([a, m] { do_step(*a, m); });
   return cmd;

@@ -57,39 +57,45 @@ std::string server_error_text(const utvm::project_api::ServerError& e, bool verb
   return out;
 }
 
-// "did you mean" for a word CLI11 did not expect (flags first, as CLI11 lists the words in no
-// useful order): a flag of the command it follows or of the commands above, else one of that
-// command's subcommands.
-std::string parse_error_hint(const CLI::App& app, const CLI::ParseError& e) {
-  if (dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) return "";
-  const std::string what = e.what();
-  const auto colon = what.find(": ");
-  if (colon == std::string::npos) return "";
+// The words CLI11 lists after "...: " in "The following argument(s) was/were not expected: X Y",
+// in the order the user typed them (CLI11 lists them last first).
+std::vector<std::string> unexpected_words(const std::string& message) {
   std::vector<std::string> words;
-  std::istringstream in(what.substr(colon + 2));
-  for (std::string w; in >> w;)
-    words.push_back(w);
-  std::stable_partition(words.begin(), words.end(),
-                        [](const std::string& w) { return w.size() > 1 && w[0] == '-'; });
-  const CLI::App* cur = &app;
-  for (auto subs = cur->get_subcommands(); !subs.empty(); subs = cur->get_subcommands())
-    cur = subs.front();
-  std::vector<std::string> flags, commands;
-  for (const CLI::App* a = cur; a != nullptr; a = a->get_parent()) {
-    for (const CLI::Option* opt : a->get_options()) {
-      for (const auto& l : opt->get_lnames())
-        flags.push_back("--" + l);
-      for (const auto& sn : opt->get_snames())
-        flags.push_back("-" + sn);
-    }
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos) return words;
+  std::string rest = message.substr(colon + 2);
+  rest = rest.substr(0, rest.find('\n'));
+  for (std::size_t at = 0; at < rest.size();) {
+    std::size_t end = rest.find(' ', at);
+    if (end == std::string::npos) end = rest.size();
+    if (end > at) words.push_back(rest.substr(at, end - at));
+    at = end + 1;
   }
-  for (const CLI::App* sub : cur->get_subcommands(
-           [](const CLI::App* s) { return !s->get_name().empty() && !s->get_group().empty(); }))
-    commands.push_back(sub->get_name());
-  for (const auto& w : words) {
-    const bool flag = w.size() > 1 && w[0] == '-';
-    const std::string hint = flag ? utvm::did_you_mean(w.substr(0, w.find('=')), flags)
-                                  : utvm::did_you_mean(w, commands);
+  std::reverse(words.begin(), words.end());
+  return words;
+}
+
+// The nearest command or flag to the first unexpected word that has one, from the commands and
+// the flags of the commands given.
+std::string extras_hint(const CLI::App& app, const std::vector<std::string>& words) {
+  std::vector<std::string> candidates;
+  const CLI::App* cmd = &app;
+  for (;;) {
+    for (const CLI::App* sub : cmd->get_subcommands({})) {
+      candidates.push_back(sub->get_name());
+      for (const auto& alias : sub->get_aliases())
+        candidates.push_back(alias);
+    }
+    for (const CLI::Option* opt : cmd->get_options()) {
+      for (const auto& l : opt->get_lnames())
+        candidates.push_back("--" + l);
+    }
+    auto parsed = cmd->get_subcommands();
+    if (parsed.empty()) break;
+    cmd = parsed.front();
+  }
+  for (const auto& word : words) {
+    std::string hint = utvm::did_you_mean(word, candidates);
     if (!hint.empty()) return hint;
   }
   return "";
@@ -148,12 +154,21 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // CLI11's text with utvm's `error:` prefix, the words in the order given, and a hint.
+    const auto words = unexpected_words(e.what());
+    std::string joined;
+    for (const auto& w : words)
+      joined += (joined.empty() ? "" : " ") + w;
+    return report_error(
+        fmt::format("The following argument{} not expected: {}\nRun with --help "
+                    "for more information.{}",
+                    words.size() == 1 ? " was" : "s were", joined, extras_hint(app, words)),
+        utvm::ExitCode::kUsage);
   } catch (const CLI::ParseError& e) {
-    // CLI11's own codes are not ours: every command-line mistake is a usage error (2), reported
-    // as every other error, with a suggestion for a mistyped command or flag.
-    const std::string hint = parse_error_hint(app, e);
-    return report_error(std::string(e.what()) + (hint.empty() ? "" : "\n" + hint) +
-                            "\nRun with --help for more information.",
+    if (e.get_exit_code() == 0) return app.exit(e);  // CLI::Success: not an error
+    // CLI11's own codes are not ours: every command-line mistake is a usage error (2).
+    return report_error(std::string(e.what()) + "\nRun with --help for more information.",
                         utvm::ExitCode::kUsage);
   } catch (const utvm::project_api::ServerError& e) {
     return report_error(server_error_text(e, utvm::cli::cli_context().verbose), e.code());

@@ -126,11 +126,10 @@ PlatformEntry find_platform(const std::string& name) {
     names.push_back(p.name);
   }
   if (known.empty()) known = "none found in " + platforms_root().string();
-  const std::string hint = did_you_mean(name, names);
   throw Error(ExitCode::kUsage,
               "unknown platform '" + name + "' (built-in platforms: " + known +
                   "); use 'template --template-dir DIR' for any other Project API server" +
-                  (hint.empty() ? "" : "\n" + hint));
+                  utvm::did_you_mean(name, names));
 }
 
 bool is_builtin_template(const fs::path& dir) {

@@ -4,37 +4,36 @@
 #include <cctype>
 
 namespace utvm {
+
 namespace {
 
-char lower(char c) {
+char fold(char c) {
   return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
-// Optimal string alignment distance (Levenshtein plus transposition of neighbours), ignoring case.
+// Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-folded.
 std::size_t distance(std::string_view a, std::string_view b) {
   const std::size_t n = a.size(), m = b.size();
-  std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i)
+    d[i][0] = i;
   for (std::size_t j = 0; j <= m; ++j)
-    prev[j] = j;
+    d[0][j] = j;
   for (std::size_t i = 1; i <= n; ++i) {
-    cur[0] = i;
     for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-          lower(a[i - 2]) == lower(b[j - 1]))
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      const std::size_t cost = fold(a[i - 1]) == fold(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) && fold(a[i - 2]) == fold(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    prev2.swap(prev);
-    prev.swap(cur);
   }
-  return prev[m];
+  return d[n][m];
 }
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
+bool starts_with_folded(std::string_view s, std::string_view prefix) {
   if (prefix.size() > s.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (lower(s[i]) != lower(prefix[i])) return false;
+    if (fold(s[i]) != fold(prefix[i])) return false;
   return true;
 }
 
@@ -43,31 +42,29 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
 std::optional<std::string> nearest_word(std::string_view word,
                                         const std::vector<std::string>& candidates) {
   if (word.empty()) return std::nullopt;
-  // One edit in a word of one or two letters makes any other short word; no guess there.
-  const std::size_t limit = word.size() < 3 ? 0 : std::max<std::size_t>(1, word.size() / 3);
+  if (std::find(candidates.begin(), candidates.end(), word) != candidates.end())
+    return std::nullopt;
+  const std::size_t limit = word.size() <= 2 ? 0 : word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& c : candidates) {
-    const std::size_t d = distance(word, c);
-    if (d < best_distance) {
-      best_distance = d;
+    std::size_t dist = distance(word, c);
+    if (dist < best_distance) {
       best = c;
+      best_distance = dist;
     }
   }
   if (best) return best;
-  // A unique candidate that starts with what was typed ("mps2_an38" for "mps2_an385").
-  std::optional<std::string> prefixed;
-  for (const auto& c : candidates) {
-    if (!starts_with_ci(c, word)) continue;
-    if (prefixed) return std::nullopt;
-    prefixed = c;
+  if (word.size() >= 3) {
+    for (const auto& c : candidates)
+      if (starts_with_folded(c, word)) return c;
   }
-  return prefixed;
+  return std::nullopt;
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-  const auto best = nearest_word(word, candidates);
-  return best ? "did you mean '" + *best + "'?" : std::string();
+  auto near = nearest_word(word, candidates);
+  return near ? "\ndid you mean '" + *near + "'?" : std::string();
 }
 
 }  // namespace utvm

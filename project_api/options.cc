@@ -217,11 +217,14 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
   };
   for (const auto& mo : view) {
     if (mo.required && !is_given(mo.option->name)) {
-      // A mistyped name ("bord=...") is the likely reason the required one is missing.
+      // A given name that is a typo of the missing one: say so on its own line.
       std::string hint;
-      for (const auto& [name, value] : given)
-        if (nearest_word(name, {mo.option->name}))
+      for (const auto& [name, value] : given) {
+        if (nearest_word(name, {mo.option->name})) {
           hint = "\n'" + name + "' was given: did you mean '" + mo.option->name + "'?";
+          break;
+        }
+      }
       option_error("Option '" + mo.option->name +
                    "' is required but was not specified. Use --list-options to see all required "
                    "options." +
@@ -239,13 +242,13 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
       return !mo.required && mo.option->name == name;
     });
     if (!optional) {
+      // tvmc's text, then the nearest valid name (a typo) on a line of its own.
       std::vector<std::string> names;
       for (const auto& mo : view)
         names.push_back(mo.option->name);
-      const std::string hint = did_you_mean(name, names);
       option_error("Option '" + name +
                    "' is invalid. Use --list-options to see all available options." +
-                   (hint.empty() ? "" : "\n" + hint));
+                   did_you_mean(name, names));
     }
   }
   for (const auto& [name, value] : given) {
@@ -259,11 +262,10 @@ void validate_options(std::string_view method, const std::vector<ProjectOption>&
       std::string valid;
       for (const auto& c : choices)
         valid += (valid.empty() ? "" : ", ") + c;
-      const std::string hint = did_you_mean(value, choices);
       option_error("Choice '" + value + "' for option '" + name +
                    "' is invalid. Use --list-options to see all available choices for that "
-                   "option.\nValid choices: " +
-                   valid + (hint.empty() ? "" : "; " + hint));
+                   "option.\nvalid choices: " +
+                   valid + did_you_mean(value, choices));
     }
   }
 }

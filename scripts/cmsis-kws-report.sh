@@ -27,8 +27,8 @@ for spec in "mps2_an386:Cortex-M4 (DSP)" "mps2_an521:Cortex-M33 (portable C)" \
   t1=$(date +%s.%N)
   "$utvm" flash "$p" >/dev/null
   report="$p/build/memory_report.json"
-  flash=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flash_used"])' "$report")
-  ram=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ram_used"])' "$report")
+  flash=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flash"]["used"])' "$report")
+  ram=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ram"]["used"])' "$report")
   mean=$("$utvm" run "$p" --fill-mode random --seed 1 --repeat 3 --json |
     python3 -c 'import json,sys; t=json.load(sys.stdin)["run_times_ns"]; t=[x for r in t for x in (r if isinstance(r, list) else [r])]; print("%.1f" % (sum(t)/len(t)/1e6))')
   printf '| %s | %s | %.1f s | %s B | %s B | %s ms |\n' "$board" "$cpu" \

@@ -32,9 +32,8 @@ if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-gcc >/d
 fi
 echo "== utvm create-project $M3 $MLF baremetal --project-option board=mps2_an385 -f"
 "$UTVM" create-project "$M3" "$MLF" baremetal --project-option board=mps2_an385 -f
-echo "== utvm build $M3   (board remembered from create-project)"
+echo "== utvm build $M3   (board remembered from create-project; prints the memory report)"
 "$UTVM" build "$M3" -f
-sed -n '/^memory report/,$p' "$M3/build/utvm-build.log"
 echo "== utvm flash $M3"
 "$UTVM" flash "$M3"
 echo "== utvm run $M3 ${RUN_ARGS[*]} --expected $BUILD/demo/outputs.npz"

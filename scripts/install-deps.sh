@@ -4,30 +4,48 @@
 # Each dependency is named here once; nothing else in the repo installs software.
 set -euo pipefail
 
-PACKAGES=(
-  # build
-  cmake ninja-build g++ make pkg-config
-  # libraries
-  nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libserialport-dev
-  libdlpack-dev zlib1g-dev
-  # tests, benchmarks, fuzzing, formatting
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
-  clang clang-format libclang-rt-14-dev python3
-  hyperfine  # end-to-end CLI timings in docs/performance.md
-  zsh fish   # the completion scripts run in every shell they are for (tests/cli/completion_test.sh)
-  groff-base # the man page renders without warnings (cli/man_page_test.sh)
-  # baremetal platform: Cortex-M cross compiler, C library, emulator
+# The groups below are read by packaging/CMakeLists.txt for the Debian package (one word or
+# comment per line part; no parentheses inside a group): RUNTIME is its Depends (shared libraries
+# come from dpkg-shlibdeps), BAREMETAL_TOOLS its Recommends, ARDUINO_TOOLS and ZEPHYR_TOOLS its
+# Suggests.
+
+# What the installed utvm runs for the host platform: CMake + Ninja + a C compiler and libc headers
+RUNTIME=(
+  cmake ninja-build gcc libc6-dev
+)
+# baremetal platform: Cortex-M cross compiler, C library, emulator
+BAREMETAL_TOOLS=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-  # arduino platform: AVR cross compiler + C library, the Arduino AVR core and its CLI builder,
-  # the emulator library our utvm-avr-sim links against (ELF loading needs libelf), avrdude
-  gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libelf-dev avrdude
-  # zephyr platform: what a Zephyr 3.7 build needs besides cmake/ninja (west is optional), the C
-  # library generated projects use with Debian's arm gcc, the i686 cross compiler and emulator
-  # for qemu_x86 (docs/platform-zephyr.md)
+)
+# arduino platform: AVR cross compiler + C library, the Arduino AVR core and its CLI builder,
+# the emulator, avrdude
+ARDUINO_TOOLS=(
+  gcc-avr avr-libc arduino-core-avr arduino-builder simavr avrdude
+)
+# zephyr platform: what a Zephyr 3.7 build needs besides cmake/ninja - west is optional -, the C
+# library generated projects use with Debian's arm gcc, the i686 cross compiler and emulator
+# for qemu_x86, see docs/platform-zephyr.md
+ZEPHYR_TOOLS=(
   python3-pyelftools python3-yaml python3-pykwalify python3-ruamel.yaml python3-jsonschema
   python3-dateutil python3-packaging device-tree-compiler picolibc-arm-none-eabi
   gcc-i686-linux-gnu qemu-system-x86
 )
+# Building utvm: compilers and libraries; utvm-avr-sim links libsimavr, ELF loading needs libelf
+BUILD=(
+  g++ make pkg-config
+  nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libserialport-dev
+  libdlpack-dev zlib1g-dev libsimavr-dev libelf-dev
+)
+# Tests, benchmarks, fuzzing, formatting, packaging; hyperfine times the CLI end to end for
+# docs/performance.md; zsh and fish run the completion scripts, groff renders the man page
+TEST_TOOLS=(
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  clang clang-format libclang-rt-14-dev python3
+  hyperfine dpkg-dev fakeroot zsh fish groff-base
+)
+
+PACKAGES=("${RUNTIME[@]}" "${BAREMETAL_TOOLS[@]}" "${ARDUINO_TOOLS[@]}" "${ZEPHYR_TOOLS[@]}"
+  "${BUILD[@]}" "${TEST_TOOLS[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

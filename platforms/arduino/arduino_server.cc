@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/memory_report.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -405,6 +407,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
           {"workspace", arena},
           {"io", draft.io_bytes()},
           {"constants", constants},
+          {"weights_in_ram", board.is_avr()},
           {"link_rx", link_rx}}},
     };
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
@@ -443,6 +446,7 @@ void ArduinoHandler::build(const json& options) {
   // The Arduino tools' build path: arduino-builder empties it when the build options change,
   // so utvm's own files (logs, reports, the flashed image) stay one level up.
   const fs::path out_dir = build_dir / kArduinoBuildDir;
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   fs::create_directories(out_dir);
   const fs::path log = build_dir / "build.log";
   std::error_code ec;
@@ -540,11 +544,10 @@ void ArduinoHandler::build(const json& options) {
   int rc = run_logged({"avr-size", "-A", "-d", elf.string()}, dir_, size_out);
   if (rc != 0) step_failed("build: avr-size", rc, size_out);
   MemoryReport report = avr_memory_report(read_file(size_out), board);
-  const std::string text = baremetal::format_memory_report(report);
-  write_file(build_dir / "memory_report.txt", text);
-  write_file(build_dir / "memory_report.json",
-             baremetal::memory_report_json(report).dump(2) + "\n");
-  std::fputs(text.c_str(), stderr);
+  write_memory_report(build_dir,
+                      firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
+                                            {report.flash_used(), report.flash_size}, report.stack,
+                                            model_memory(project)));
   if (report.ram_used() > report.ram_size) {
     throw api::ServerError(
         fmt::format("build: {} (data {} B + bss {} B + {} B kept for the stack)",

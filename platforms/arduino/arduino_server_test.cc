@@ -424,6 +424,29 @@ TEST(ArduinoServer, ArduinoCliCompilesAndUploadsWithTheBoardsFqbn) {
                 (project / "project").string());
 }
 
+TEST(ArduinoServer, ACopiedProjectDropsTheOriginalsBuild) {
+  // `cp -a proj copy`: the Arduino tools' build path in the copy holds proj's objects; the
+  // copy's build starts from an empty one (issue 13).
+  fs::path bin =
+      fake_tools("copy-cli", {"arduino-cli"},
+                 "case \"$1\" in compile) while [ $# -gt 0 ]; do [ \"$1\" = --build-path ] && "
+                 "bp=$2; shift; done; mkdir -p \"$bp\" && echo elf > \"$bp/project.ino.elf\" && "
+                 "echo obj > \"$bp/sketch.o\";; esac\n");
+  ScopedEnv path("PATH", bin.string() + ":" + std::getenv("PATH"));
+  fs::path project = generate("copy-orig", {{"board", "due"}});
+  handler(project).build(json::object());
+  ASSERT_TRUE(fs::exists(project / "build/arduino/sketch.o"));
+  const fs::path copy = project.parent_path() / "copy-copy";
+  fs::remove_all(copy);
+  fs::copy(project, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  std::ofstream(copy / "build/arduino/stale-from-original.o") << "obj";
+  handler(copy).build(json::object());
+  EXPECT_FALSE(fs::exists(copy / "build/arduino/stale-from-original.o"));
+  EXPECT_TRUE(fs::exists(copy / "build/arduino/sketch.o"));
+  EXPECT_TRUE(fs::exists(project / "build/arduino/sketch.o"));  // the original is untouched
+  fs::remove_all(copy);
+}
+
 TEST(ArduinoServer, NonAvrBoardWithoutArduinoCliSaysWhatToInstall) {
   fs::path empty = fake_tools("none", {});
   fs::create_directories(empty);
@@ -664,10 +687,15 @@ TEST(ArduinoMegaSimavr, ExampleModelRunsLikeOnTheHost) {
 
   json report = json::parse(read_file(project / "build/memory_report.json"));
   EXPECT_EQ(report["board"], "mega2560");
-  EXPECT_EQ(report["ram_size"], 8192u);
-  EXPECT_EQ(report["flash_size"], 253952u);
-  EXPECT_GT(report["text"].get<uint64_t>(), 2000u);
-  EXPECT_LE(report["ram_used"].get<uint64_t>(), 8192u);
+  EXPECT_EQ(report["schema_version"], 1);
+  EXPECT_EQ(report["ram"]["size"], 8192u);
+  EXPECT_EQ(report["flash"]["size"], 253952u);
+  EXPECT_GT(report["flash"]["used"].get<uint64_t>(), 2000u);
+  EXPECT_LE(report["ram"]["used"].get<uint64_t>(), 8192u);
+  std::uint64_t ram_parts = 0;
+  for (const auto& p : report["breakdown"])
+    if (p["region"] == "ram") ram_parts += p["bytes"].get<uint64_t>();
+  EXPECT_EQ(ram_parts, report["ram"]["used"].get<uint64_t>());
   json flashed = json::parse(read_file(project / "build/flash.json"));
   EXPECT_EQ(flashed["emulator"], "simavr");
   EXPECT_EQ(flashed["mcu"], "atmega2560");

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "board.h"
+#include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/memory_report.h"
 #include "common/mlperf.h"
 #include "common/server_util.h"
 #include "memory_report.h"
@@ -136,7 +138,10 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
             {"footprint",
              {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes +
                           (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-              {"flash", draft.constants_bytes()}}},
+              {"flash", draft.constants_bytes()},
+              {"workspace", arena},
+              {"io", draft.io_bytes()},
+              {"constants", draft.constants_bytes()}}},
         };
         if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
         write_file(tmp / "project.json", project_json.dump(2) + "\n");
@@ -164,7 +169,7 @@ void BaremetalHandler::build(const json& options) {
   }
 
   const fs::path build_dir = dir_ / "build";
-  fs::create_directories(build_dir);
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   const fs::path log = build_dir / "build.log";
   std::error_code ec;
   fs::remove(log, ec);
@@ -197,10 +202,10 @@ void BaremetalHandler::build(const json& options) {
   rc = run_logged({"arm-none-eabi-size", "-A", "-d", elf.string()}, dir_, size_out);
   if (rc != 0) fail("arm-none-eabi-size", rc);
   MemoryReport report = parse_size_output(read_file(size_out), board);
-  const std::string text = format_memory_report(report);
-  write_file(build_dir / "memory_report.txt", text);
-  write_file(build_dir / "memory_report.json", memory_report_json(report).dump(2) + "\n");
-  std::fputs(text.c_str(), stderr);
+  write_memory_report(build_dir,
+                      firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
+                                            {report.flash_used(), report.flash_size}, report.stack,
+                                            model_memory(project)));
 }
 
 void BaremetalHandler::flash(const json& /*options*/) {

@@ -6,6 +6,7 @@
 // /work/shared).
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <unistd.h>
@@ -189,13 +190,21 @@ TEST(BaremetalServer, ExampleModelRunsOnMps2An385LikeOnTheHost) {
 
   // Memory report: written, consistent, and the model's buffers are in it.
   json report = json::parse(std::ifstream(project / "build/memory_report.json"));
+  EXPECT_EQ(report["schema_version"], 1);
   EXPECT_EQ(report["board"], "mps2_an385");
-  EXPECT_EQ(report["ram_size"], 4u << 20);
-  EXPECT_EQ(report["flash_used"], report["text"].get<uint64_t>() + report["data"].get<uint64_t>());
-  EXPECT_EQ(report["ram_used"], report["data"].get<uint64_t>() + report["bss"].get<uint64_t>() +
-                                    report["stack"].get<uint64_t>());
-  EXPECT_EQ(report["stack"], 16384u);
-  EXPECT_GT(report["text"].get<uint64_t>(), 1000u);
+  EXPECT_EQ(report["ram"]["size"], 4u << 20);
+  EXPECT_GT(report["flash"]["used"].get<uint64_t>(), 1000u);
+  // The breakdown adds up to what the image takes, the stack and the model's buffers in it.
+  std::map<std::string, std::uint64_t> sum, part;
+  for (const auto& p : report["breakdown"]) {
+    sum[p["region"]] += p["bytes"].get<uint64_t>();
+    part[p["name"].get<std::string>() + "/" + p["region"].get<std::string>()] = p["bytes"];
+  }
+  EXPECT_EQ(sum["ram"], report["ram"]["used"].get<uint64_t>());
+  EXPECT_EQ(sum["flash"], report["flash"]["used"].get<uint64_t>());
+  EXPECT_EQ(part["stack/ram"], 16384u);
+  EXPECT_GT(part["workspace arena/ram"], 0u);
+  EXPECT_GT(part["I/O tensors/ram"], 0u);
   EXPECT_TRUE(fs::exists(project / "build/memory_report.txt"));
   EXPECT_TRUE(fs::exists(project / "build/flash.json"));
 

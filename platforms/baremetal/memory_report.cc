@@ -35,34 +35,6 @@ MemoryReport parse_size_output(const std::string& size_output, const Board& boar
   return r;
 }
 
-std::string format_memory_report(const MemoryReport& r) {
-  auto pct = [](std::uint64_t used, std::uint64_t size) {
-    return size ? 100.0 * static_cast<double>(used) / static_cast<double>(size) : 0.0;
-  };
-  return fmt::format(
-      "memory report for {}:\n"
-      "  text  {:>10} B   code, constants, vectors\n"
-      "  data  {:>10} B   initialised data\n"
-      "  bss   {:>10} B   I/O buffers, workspace, runtime state\n"
-      "  stack {:>10} B\n"
-      "  flash {:>10} B of {} B ({:.2f}%)\n"
-      "  RAM   {:>10} B of {} B ({:.2f}%)\n",
-      r.board, r.text, r.data, r.bss, r.stack, r.flash_used(), r.flash_size,
-      pct(r.flash_used(), r.flash_size), r.ram_used(), r.ram_size, pct(r.ram_used(), r.ram_size));
-}
-
-nlohmann::json memory_report_json(const MemoryReport& r) {
-  return {{"board", r.board},
-          {"text", r.text},
-          {"data", r.data},
-          {"bss", r.bss},
-          {"stack", r.stack},
-          {"flash_used", r.flash_used()},
-          {"flash_size", r.flash_size},
-          {"ram_used", r.ram_used()},
-          {"ram_size", r.ram_size}};
-}
-
 std::string does_not_fit(const std::string& what, const std::string& region, std::uint64_t needed,
                          std::uint64_t available, const std::string& board) {
   return fmt::format("{} needs {} KiB of {}, board {} has {} KiB", what, (needed + 1023) / 1024,

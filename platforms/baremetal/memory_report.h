@@ -1,7 +1,7 @@
-// Firmware footprint against the board: what the build prints and writes to
-// build/memory_report.json, the check that stops a model that cannot fit before it is linked
-// (from the MLF metadata), and the translation of the linker's "region overflowed" into
-// "needs X KiB of RAM, board has Y KiB".
+// Firmware footprint against the board: the sections of the linked image (turned into the build's
+// memory report by platforms/common/memory_report.h), the check that stops a model that cannot fit
+// before it is linked (from the MLF metadata), and the translation of the linker's "region
+// overflowed" into "needs X KiB of RAM, board has Y KiB".
 #pragma once
 
 #include <cstdint>
@@ -28,10 +28,6 @@ struct MemoryReport {
 
 // From `arm-none-eabi-size -A -d firmware.elf`.
 MemoryReport parse_size_output(const std::string& size_output, const Board& board);
-
-// A small table: text / data / bss / stack, flash and RAM used against the board's.
-std::string format_memory_report(const MemoryReport& report);
-nlohmann::json memory_report_json(const MemoryReport& report);
 
 // "<what> needs X KiB of <region>, board <name> has Y KiB" (KiB rounded up / down).
 std::string does_not_fit(const std::string& what, const std::string& region, std::uint64_t needed,

@@ -138,8 +138,9 @@ void copy_tree(const std::filesystem::path& from, const std::filesystem::path& t
 // The first executable `program` in $PATH.
 std::optional<std::filesystem::path> find_on_path(const std::string& program);
 
-// Runs argv in cwd with stdout and stderr appended to `log` (after a "$ argv" line) and `env`
-// added to the environment; returns the raw wait status. Ctrl-C reaches the tool too.
+// Runs argv in cwd with stdout and stderr appended to `log` (after a "$ argv" line) and copied to
+// the server's stderr (so to the CLI's step log, or the terminal with --verbose), `env` added to
+// the environment; returns the raw wait status. Ctrl-C reaches the tool too.
 int run_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                const std::filesystem::path& log,
                const std::vector<std::pair<std::string, std::string>>& env = {});

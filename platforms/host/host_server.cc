@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/build_dir.h"
 #include "common/cmsis.h"
 #include "common/server_util.h"
 #include "project_layout.h"
@@ -79,6 +80,7 @@ void HostHandler::build(const json& options) {
     throw api::ServerError(fmt::format("{} is a template, not a generated project", dir_.string()));
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   if (!fs::exists(build_dir / "build.ninja")) {
     int rc = run_tool({"cmake", "-S", dir_.string(), "-B", build_dir.string(), "-G", "Ninja",
                        "-DCMAKE_BUILD_TYPE=Release"},

@@ -65,6 +65,10 @@ step build "$utvm" build "$project"
 step flash "$utvm" flash "$project"
 echo "built $name in $(($(date +%s) - start)) s"
 grep -E "^ +(FLASH|RAM|SRAM):" "$project/build/build.log" | sed 's/^/  /'
+# utvm build printed Zephyr's table as its memory report (docs/json.md).
+grep -q "^RAM:   \[" "$log" || fail "utvm build printed no memory report: $(tail -10 "$log")"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["schema_version"] == 1 and r["ram"]["used"] > 0 and r["ram"]["size"] > 0 else 1)' \
+  "$project/build/memory_report.json" || fail "no usable build/memory_report.json"
 
 # Compiler warnings from utvm's files (the model's own C is TVM's, built with -w).
 ours=$(grep -E "warning:" "$project/build/build.log" | grep -E "$project/(src|runtime)/|^(\.\./)*(src|runtime)/")

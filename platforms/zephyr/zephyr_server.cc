@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/memory_report.h"
 #include "common/mlperf.h"
 #include "common/server_util.h"
 #include "utvm/codegen/executor.h"
@@ -146,17 +148,6 @@ std::vector<std::pair<std::string, std::string>> build_env(const std::string& ze
   return env;
 }
 
-// `KEY:TYPE=value` from CMakeCache.txt.
-std::optional<std::string> cmake_cache_value(const fs::path& cache, const std::string& key) {
-  std::ifstream in(cache);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + ":", 0) != 0) continue;
-    auto eq = line.find('=');
-    if (eq != std::string::npos) return line.substr(eq + 1);
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> runners_yaml_flash_runner(const fs::path& yaml) {
   std::ifstream in(yaml);
   for (std::string line; std::getline(in, line);) {
@@ -207,6 +198,38 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   if (board.name != "qemu_riscv64") add("CONFIG_SPEED_OPTIMIZATIONS=y");
   if (options.warning_as_error) add("CONFIG_COMPILER_WARNINGS_AS_ERRORS=y");
   return out;
+}
+
+std::optional<ZephyrMemoryUse> parse_zephyr_memory_usage(const std::string& out) {
+  static const std::regex line(
+      R"(^\s*([A-Za-z_][A-Za-z0-9_]*):\s+([0-9]+)\s*(B|KB|MB|GB)\s+([0-9]+)\s*(B|KB|MB|GB)\s+[0-9.]+%)");
+  auto bytes = [](const std::string& n, const std::string& unit) {
+    std::uint64_t v = std::stoull(n);
+    if (unit == "KB") return v << 10;
+    if (unit == "MB") return v << 20;
+    if (unit == "GB") return v << 30;
+    return v;
+  };
+  ZephyrMemoryUse use;
+  bool ram = false;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    std::smatch m;
+    if (!std::regex_search(l, m, line)) continue;
+    const std::string region = m[1].str();
+    const std::uint64_t used = bytes(m[2].str(), m[3].str());
+    const std::uint64_t size = bytes(m[4].str(), m[5].str());
+    if (region == "RAM" || region == "SRAM") {
+      use.ram_used = used;
+      use.ram_size = size;
+      ram = true;
+    } else if (region == "FLASH" || region == "ROM") {
+      use.flash_used = used;
+      use.flash_size = size;
+    }
+  }
+  if (!ram) return std::nullopt;
+  return use;
 }
 
 std::vector<std::string> serial_number_args(const std::string& runner, const std::string& sn) {
@@ -384,7 +407,10 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
         {"cmsis", cmsis_project_json(cmsis)},
         {"footprint",
          {{"ram", ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-          {"flash", draft.constants_bytes()}}},
+          {"flash", draft.constants_bytes()},
+          {"workspace", arena},
+          {"io", draft.io_bytes()},
+          {"constants", draft.constants_bytes()}}},
     };
     if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
     write_file(tmp / "project.json", project_json.dump(2) + "\n");
@@ -405,7 +431,7 @@ void ZephyrHandler::build(const json& options) {
   const std::string zephyr_board = project.value("zephyr_board", board.name);
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
-  fs::create_directories(build_dir);
+  claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
   const fs::path log = build_dir / "build.log";
   std::error_code ec;
   fs::remove(log, ec);
@@ -440,6 +466,13 @@ void ZephyrHandler::build(const json& options) {
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("build: finished but {} is missing; log {}:\n{}",
                                        elf.string(), log.string(), tail(read_file(log))));
+  }
+  // Ninja relinks (and Zephyr prints its table) only when something changed: an unchanged
+  // build keeps the report of the build that linked.
+  if (auto use = parse_zephyr_memory_usage(read_file(log))) {
+    write_memory_report(build_dir, firmware_memory_usage(board.name, {use->ram_used, use->ram_size},
+                                                         {use->flash_used, use->flash_size}, 0,
+                                                         model_memory(project)));
   }
 }
 

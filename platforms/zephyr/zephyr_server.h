@@ -34,6 +34,16 @@ struct PrjConfOptions {
 // prj.conf following TVM's Zephyr template rules (spec mlf.md §5.3), for utvm's link app.
 std::string render_prj_conf(const Board& board, const PrjConfOptions& options);
 
+// The firmware's RAM and flash use from the table Zephyr's link prints (ld --print-memory-usage):
+//   Memory region         Used Size  Region Size  %age Used
+//              FLASH:       17576 B       256 KB      6.70%
+//                RAM:        4488 B        64 KB      6.85%
+// FLASH/ROM count as flash, RAM/SRAM as RAM (KB = 1024 bytes); nullopt when there is no RAM line.
+struct ZephyrMemoryUse {
+  std::uint64_t ram_used = 0, ram_size = 0, flash_used = 0, flash_size = 0;
+};
+std::optional<ZephyrMemoryUse> parse_zephyr_memory_usage(const std::string& build_output);
+
 // The serial-number arguments `west flash` takes for `runner` (empty when it has none).
 std::vector<std::string> serial_number_args(const std::string& runner, const std::string& sn);
 

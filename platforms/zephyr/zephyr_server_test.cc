@@ -404,7 +404,11 @@ struct FakeTools {
       write_script(bin / "cmake", "#!/bin/sh\n" + record +
                                       "if [ \"$1\" = -S ]; then touch \"$4/build.ninja\"; fi\n"
                                       "if [ \"$1\" = --build ]; then mkdir -p \"$2/zephyr\"; "
-                                      "echo elf > \"$2/zephyr/zephyr.elf\"; fi\n");
+                                      "echo elf > \"$2/zephyr/zephyr.elf\"; "
+                                      "printf '%s\\n' 'Memory region         Used Size  Region "
+                                      "Size  %age Used' '           FLASH:       17576 B       "
+                                      "256 KB      6.70%' '             RAM:        4488 B       "
+                                      " 64 KB      6.85%'; fi\n");
     }
     std::string path = bin.string() + ":/usr/bin:/bin";
     path_env = std::make_unique<ScopedEnv>("PATH", path.c_str());
@@ -487,6 +491,61 @@ TEST(ZephyrServer, BuildsWithPlainCMakeWhenThereIsNoWest) {
   ZephyrHandler hr(real, install().device);
   hr.build(json::object());
   EXPECT_NE(server_error([&] { hr.flash(json::object()); }).find("west"), std::string::npos);
+}
+
+TEST(ZephyrMemoryUsage, ParsesTheLinkersTable) {
+  const std::string out =
+      "[142/150] Linking C executable zephyr/zephyr_pre0.elf\n"
+      "Memory region         Used Size  Region Size  %age Used\n"
+      "           FLASH:       17576 B       256 KB      6.70%\n"
+      "             RAM:        4488 B        64 KB      6.85%\n"
+      "        IDT_LIST:          0 GB         2 KB      0.00%\n"
+      "Generating files from zephyr.elf for board: qemu_cortex_m3\n";
+  auto use = parse_zephyr_memory_usage(out);
+  ASSERT_TRUE(use.has_value());
+  EXPECT_EQ(use->flash_used, 17576u);
+  EXPECT_EQ(use->flash_size, 256u * 1024);
+  EXPECT_EQ(use->ram_used, 4488u);
+  EXPECT_EQ(use->ram_size, 64u * 1024);
+  // x86 has no FLASH region; SRAM counts as RAM.
+  use = parse_zephyr_memory_usage("            SRAM:      123456 B         4 MB      2.94%\n");
+  ASSERT_TRUE(use.has_value());
+  EXPECT_EQ(use->ram_size, 4u << 20);
+  EXPECT_EQ(use->flash_size, 0u);
+  EXPECT_FALSE(parse_zephyr_memory_usage("ninja: no work to do.\n").has_value());
+}
+
+TEST(ZephyrServer, BuildWritesTheMemoryReportFromZephyrsTable) {
+  if (fs::exists("/usr/bin/west")) GTEST_SKIP() << "west is installed in /usr/bin";
+  fs::path project = generate("memory-report", {{"board", "qemu_cortex_m3"}});
+  FakeTools tools("tools-memory", false, true);
+  ZephyrHandler(project, install().device).build(json::object());
+  json report = json::parse(read_file(project / "build/memory_report.json"));
+  EXPECT_EQ(report["schema_version"], 1);
+  EXPECT_EQ(report["board"], "qemu_cortex_m3");
+  EXPECT_EQ(report["ram"], json({{"used", 4488}, {"size", 65536}}));
+  EXPECT_EQ(report["flash"], json({{"used", 17576}, {"size", 262144}}));
+  EXPECT_FALSE(report["breakdown"].empty());
+  EXPECT_NE(read_file(project / "build/memory_report.txt").find("RAM:   [=         ]   6.8%"),
+            std::string::npos);
+}
+
+TEST(ZephyrServer, ACopiedProjectConfiguresItsOwnDirectory) {
+  // `cp -a proj copy`: the copy's build directory was made for proj, so its build must
+  // configure again from the copy, not reuse proj's cache (issue 13).
+  if (fs::exists("/usr/bin/west")) GTEST_SKIP() << "west is installed in /usr/bin";
+  fs::path project = generate("copy-orig", {{"board", "qemu_cortex_m3"}});
+  FakeTools tools("tools-copy", false, true);
+  ZephyrHandler(project, install().device).build(json::object());
+  const fs::path copy = scratch("copy-copy");
+  fs::copy(project, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  ZephyrHandler(copy, install().device).build(json::object());
+  auto calls = tools.calls();
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[2].rfind("cmake -S " + copy.string() + " -B " + (copy / "build").string(), 0), 0u)
+      << calls[2];
+  ZephyrHandler(copy, install().device).build(json::object());  // now its own: no reconfigure
+  EXPECT_EQ(tools.calls().size(), 5u);
 }
 
 TEST(ZephyrServer, BuildFailureQuotesTheLog) {

@@ -219,7 +219,7 @@ TEST_F(MergeOptions, CommandLineOptionsAreValidatedForTheMethod) {
     EXPECT_EQ(e.code(), utvm::ExitCode::kOption);
     EXPECT_STREQ(e.what(),
                  "Choice 'c' for option 'board' is invalid. Use --list-options to see all "
-                 "available choices for that option.\nValid choices: a, b");
+                 "available choices for that option.\nvalid choices: a, b");
   }
 }
 

@@ -205,28 +205,6 @@ TEST_F(CliTest, HelpCommandAndTopics) {
   EXPECT_NE(r.err.find("did you mean 'exit-codes'?"), std::string::npos) << r.err;
 }
 
-// Mistyped commands, flags and platforms: the usual error, then the nearest word (issue 13).
-TEST_F(CliTest, TyposGetADidYouMean) {
-  Result r = run({"crate-project"});
-  EXPECT_EQ(r.rc, 2);
-  EXPECT_EQ(r.err,
-            "error: The following argument was not expected: crate-project\n"
-            "did you mean 'create-project'?\nRun with --help for more information.\n");
-  r = run({"create-project", "--projct-option", "a=b"});
-  EXPECT_EQ(r.rc, 2);
-  EXPECT_NE(r.err.find("did you mean '--project-option'?"), std::string::npos) << r.err;
-  r = run({"run", "p", "--run-timeuot", "3"});
-  EXPECT_NE(r.err.find("did you mean '--run-timeout'?"), std::string::npos) << r.err;
-  r = run({"no-such-command"});
-  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
-  fs::create_directories(dir / "data/platforms/host");
-  write_file(dir / "data/platforms/host/microtvm_api_server.py", "");
-  r = run({"create-project", "p", mlf(), "hots"});
-  EXPECT_EQ(r.rc, 2);
-  EXPECT_NE(r.err.find("unknown platform 'hots'"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("did you mean 'host'?"), std::string::npos) << r.err;
-}
-
 TEST_F(CliTest, UsageErrorsExit2) {
   Result r = run({"no-such-command"});
   EXPECT_EQ(r.rc, 2);
@@ -458,6 +436,42 @@ TEST_F(CliTest, PythonTemplateCreateBuildFlashWithPersistedOptions) {
   golden("err_flash_invalid_option.txt", r.err);
 }
 
+TEST_F(CliTest, BuildPrintsTheMemoryReportAndJson) {
+  // A platform that leaves build/memory_report.json (the built-in embedded ones do) gets it
+  // printed PlatformIO-style after the build, and `build --json` carries it as data.
+  REQUIRE_PYTHON();
+  ASSERT_EQ(run({"create-project", "proj", mlf(), "template", "--template-dir",
+                 (kTemplates / "python").string(), "--project-option", "board=qemu_x86"})
+                .rc,
+            0);
+  Result r = run({"build", "proj"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "");  // no report, nothing printed
+  r = run({"build", "proj", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["project"], (dir / "proj").string());
+  EXPECT_TRUE(j["memory"].is_null());
+  EXPECT_EQ(j["log"], (dir / "proj/build/utvm-build.log").string());
+
+  const nlohmann::json report = {
+      {"schema_version", 1},
+      {"board", "qemu_x86"},
+      {"ram", {{"used", 20412}, {"size", 65536}}},
+      {"flash", {{"used", 15744}, {"size", 262144}}},
+      {"breakdown",
+       {{{"name", "model weights"}, {"region", "flash"}, {"bytes", 8192}},
+        {{"name", "workspace arena"}, {"region", "ram"}, {"bytes", 2048}}}}};
+  write_file(dir / "proj/build/memory_report.json", report.dump());
+  r = run({"build", "proj"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  golden("build_memory_report.txt", r.out);
+  r = run({"build", "proj", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["memory"], report);
+}
+
 TEST_F(CliTest, BuildAndFlashFailures) {
   REQUIRE_PYTHON();
   ASSERT_EQ(run({"create-project", "proj", mlf(), "template", "--template-dir",
@@ -632,6 +646,86 @@ TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("fix: install zeta-cc"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\033["), std::string::npos);  // not a TTY: no colour
+}
+
+TEST_F(CliTest, BoardsFitsAndCreateProjectWarnsOfATooSmallBoard) {
+  // The example model needs 124 B of RAM (96 B arena + 28 B I/O) and no flash for weights.
+  REQUIRE_PYTHON();
+  const std::string example =
+      (fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar").string();
+  const fs::path p = dir / "data/platforms/pyt";
+  fs::copy(kTemplates / "python", p, fs::copy_options::recursive);
+  write_file(p / "platform.json", R"({"name": "pyt", "boards": "boards.json"})");
+  fs::create_directories(dir / "data/device/include");  // a platform of the data dir gets
+  fs::create_directories(dir / "data/device/src");      // utvm's device sources
+  write_file(p / "boards.json", R"({"boards": {
+      "qemu_x86": {"ram_bytes": 100, "flash_kib": 4},
+      "nucleo_f746zg": {"ram": {"size": "0x50000"}, "flash": {"size": "0x100000"}}}})");
+  Result r = run({"boards", "pyt", "--fits", example});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  golden("boards_fits.txt", r.out.substr(r.out.find('\n') + 1));  // after the model's path line
+  EXPECT_NE(r.out.find("needs at least 124 B of RAM"), std::string::npos) << r.out;
+  r = run({"boards", "pyt", "--fits", example, "--json"});
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  ASSERT_EQ(j["boards"].size(), 2u);
+  EXPECT_EQ(j["boards"][1]["name"], "qemu_x86");
+  EXPECT_EQ(j["boards"][1]["fits"], false);
+  EXPECT_EQ(j["boards"][1]["ram_short_bytes"], 24);
+  EXPECT_EQ(j["boards"][0]["fits"], true);
+  EXPECT_EQ(run({"boards", "pyt", "--fits", "nosuch.tar"}).rc, 10);
+
+  // create-project warns (and still creates) when the chosen board cannot hold the model.
+  r = run({"create-project", "small", example, "pyt", "--project-option", "board=qemu_x86"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: " + example +
+                       " needs at least 124 B of RAM and 0 B of flash; board qemu_x86 has 100 B "
+                       "and 4096 B (RAM short by 24 B): its build will fail"),
+            std::string::npos)
+      << r.err;
+  r = run({"create-project", "big", example, "pyt", "--project-option", "board=nucleo_f746zg"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, TyposGetDidYouMean) {
+  // Commands and flags (CLI11's message first, exit 2), platforms, option names and choices.
+  Result r = run({"biuld", "proj"});
+  EXPECT_EQ(r.rc, 2);
+  // CLI11's text gets utvm's error: prefix and the words in the order given.
+  EXPECT_EQ(r.err,
+            "error: The following arguments were not expected: biuld proj\n"
+            "Run with --help for more information.\ndid you mean 'build'?\n");
+  r = run({"completion", "fish"});
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  r = run({"build", "proj", "--josn"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("did you mean '--json'?"), std::string::npos) << r.err;
+  r = run({"boards", "--jsno"});
+  EXPECT_NE(r.err.find("did you mean '--json'?"), std::string::npos) << r.err;
+  r = run({"build", "proj", "--zzzzzz"});
+  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;  // nothing near
+
+  REQUIRE_PYTHON();
+  const fs::path p = dir / "data/platforms/pyt";
+  fs::copy(kTemplates / "python", p, fs::copy_options::recursive);
+  write_file(p / "platform.json", R"({"name": "pyt"})");
+  r = run({"create-project", "x", mlf(), "pyy"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("unknown platform 'pyy'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\ndid you mean 'pyt'?"), std::string::npos) << r.err;
+  r = run({"create-project", "x", mlf(), "template", "--template-dir", p.string(),
+           "--project-option", "bord=qemu_x86"});
+  EXPECT_EQ(r.rc, 3);
+  EXPECT_NE(r.err.find("'bord' was given: did you mean 'board'?"), std::string::npos) << r.err;
+  r = run({"create-project", "x", mlf(), "template", "--template-dir", p.string(),
+           "--project-option", "board=qemu_x68"});
+  EXPECT_EQ(r.rc, 3);
+  EXPECT_NE(r.err.find("is invalid. Use --list-options to see all available choices for that "
+                       "option.\nvalid choices: qemu_x86, nucleo_f746zg\ndid you mean "
+                       "'qemu_x86'?"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(CliTest, CompletionScriptsAreValidShell) {

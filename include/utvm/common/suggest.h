@@ -1,7 +1,6 @@
-// "Did you mean ...?" for a word the user typed that is not one of the known ones (a command, a
-// flag, a platform, a project option or one of its choices): the nearest known word by edit
-// distance (a swap of two neighbours counts as one edit, case is ignored), when it is close
-// enough to be a typo rather than another word.
+// "Did you mean ...?" for words a user mistyped: commands, flags, platforms, boards, project
+// option names and choices. One rule everywhere: the candidate nearest by edit distance (an
+// adjacent swap counts as one edit, case is ignored), if it is near enough to be a typo of it.
 #pragma once
 
 #include <optional>
@@ -11,12 +10,13 @@
 
 namespace utvm {
 
-// The candidate nearest to `word`, or nullopt when none is within max(1, size/3) edits (none for words under 3 letters) (or
-// within a prefix of it: "mps2" suggests "mps2_an385" when that is the only such candidate).
+// The candidate `word` is most likely a typo of: edit distance at most 0 (case only) for words
+// of up to 2 characters, 1 up to 4, 2 up to 8, else 3; or a candidate that starts with `word`
+// (3+ characters). nullopt when none is that near, or `word` itself is a candidate.
 std::optional<std::string> nearest_word(std::string_view word,
                                         const std::vector<std::string>& candidates);
 
-// "did you mean 'X'?" for the nearest candidate, or "" when there is none.
+// "\ndid you mean 'X'?" for nearest_word, or "" -- appended as its own line to an error message.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace utvm
