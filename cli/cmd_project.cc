@@ -354,6 +354,15 @@ class StepLog {
   }
   ~StepLog() { finish(); }
   int fd() const { return fd_; }
+  // Removes the log: the directory turned out not to be a project (a template, another tool's
+  // folder), and nothing may be written into it.
+  void discard() {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    fd_ = -1;
+    std::error_code ec;
+    fs::remove(tmp_, ec);
+  }
   // Closes the log and moves it to its final place; returns that path ("" with --verbose).
   fs::path finish() {
     if (fd_ < 0) return final_;
@@ -428,7 +437,13 @@ void do_step(Args a, std::string_view method) {
                                        : utvm::cli::StatusLine::Mode::kAuto);
   StepLog log(dir, is_build ? "utvm-build.log" : "utvm-flash.log", verbose);
   LaunchedServer server(dir, log.fd(), step_deadlines(method, a.timeout_sec));
-  const api::ServerInfo info = query_project(server, dir);
+  api::ServerInfo info;
+  try {
+    info = query_project(server, dir);
+  } catch (...) {
+    log.discard();
+    throw;
+  }
   check_platform(a, dir, pf, info);
   const api::ValueMode mode = pf ? pf->value_mode : api::ValueMode::kTyped;
   nlohmann::json options = utvm::cli::merge_method_options(method, info.project_options,

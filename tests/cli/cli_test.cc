@@ -500,6 +500,9 @@ TEST_F(CliTest, BuildAndFlashFailures) {
   r = run({"build", (kTemplates / "python").string()});
   EXPECT_EQ(r.rc, 10);
   EXPECT_NE(r.err.find("is a template"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(kTemplates / "python/utvm-build.log"))
+      << "a log written into the template";
+  EXPECT_FALSE(fs::exists(kTemplates / "python/.utvm-build.log"));
 }
 
 // ---- shell template, relative paths, tvmc forms ------------------------------------------------
@@ -696,7 +699,7 @@ TEST_F(CliTest, TyposGetDidYouMean) {
   EXPECT_EQ(r.err,
             "error: The following arguments were not expected: biuld proj\n"
             "Run with --help for more information.\ndid you mean 'build'?\n");
-  r = run({"completion", "fish"});
+  r = run({"completion", "tcsh"});
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
   r = run({"build", "proj", "--josn"});
   EXPECT_EQ(r.rc, 2);
