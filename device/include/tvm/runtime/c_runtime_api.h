@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(__AVR__)
+#include <utvm/avr_libm.h> /* avr-libc's float math macros vs TVM's own declarations */
+#endif
+
 #ifdef __cplusplus
 #define TVM_EXTERN_C extern "C"
 #else
