@@ -19,6 +19,7 @@
 #include "utvm/cli/board_fit.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/project.h"
+#include "utvm/cli/server_error_text.h"
 #include "utvm/cli/sha256.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
@@ -466,7 +467,9 @@ void do_step(Args a, std::string_view method) {
   } catch (const Error& e) {
     status.clear();
     fs::path log_path = log.finish();
-    std::string msg = e.what();
+    const auto* server_error = dynamic_cast<const api::ServerError*>(&e);
+    std::string msg =
+        server_error ? utvm::cli::server_error_text(*server_error, verbose) : e.what();
     if (!log_path.empty()) {
       std::string tail = utvm::cli::tail_lines(log_path, 20);
       msg += fmt::format("\nlog: {}", log_path.string());
@@ -476,8 +479,7 @@ void do_step(Args a, std::string_view method) {
       while (!last.empty() && (last.back() == '\n' || last.back() == '\r'))
         last.pop_back();
       last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-      const bool quoted =
-          !last.empty() && e.what() && std::string(e.what()).find(last) != std::string::npos;
+      const bool quoted = !last.empty() && msg.find(last) != std::string::npos;
       if (!tail.empty() && !quoted) msg += "\nlast lines of the log:\n" + tail;
     }
     throw Error(e.code(), msg);

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "utvm/cli/context.h"
+#include "utvm/cli/server_error_text.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
 #include "utvm/common/suggest.h"
@@ -33,28 +34,6 @@ int report_error(const std::string& raw, utvm::ExitCode code) {
   std::fputs(message.c_str(), stderr);
   if (message.empty() || message.back() != '\n') std::fputc('\n', stderr);
   return static_cast<int>(code);
-}
-
-// A server's error as the user reads it: what() is TVM's client text, which ends in the server's
-// Python-style traceback ("Traceback (most recent call last):" + frames + "Type: message"). The
-// frames say where in the server the error surfaced, which matters to the server's author, not to
-// the user who made a mistake; they are shown with -v. Other data (a template's log tail) stays.
-std::string server_error_text(const utvm::project_api::ServerError& e, bool verbose) {
-  const std::string full = e.what();
-  if (verbose) return full;
-  const std::string marker = "\nTraceback (most recent call last):\n";
-  const auto at = full.find(marker);
-  if (at == std::string::npos) return full;
-  std::string out = full.substr(0, at);
-  // The traceback's last line is "Type: message"; keep it only when it says more than the message.
-  std::string tail = full.substr(at + marker.size());
-  while (!tail.empty() && tail.back() == '\n')
-    tail.pop_back();
-  const auto nl = tail.rfind('\n');
-  const std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
-  if (last.find(e.message()) == std::string::npos) out += "\n" + last;
-  out += "\n(the server's traceback: run again with -v)";
-  return out;
 }
 
 // The words CLI11 lists after "...: " in "The following argument(s) was/were not expected: X Y",
@@ -171,7 +150,8 @@ int main(int argc, char** argv) {
     return report_error(std::string(e.what()) + "\nRun with --help for more information.",
                         utvm::ExitCode::kUsage);
   } catch (const utvm::project_api::ServerError& e) {
-    return report_error(server_error_text(e, utvm::cli::cli_context().verbose), e.code());
+    return report_error(utvm::cli::server_error_text(e, utvm::cli::cli_context().verbose),
+                        e.code());
   } catch (const utvm::Error& e) {
     return report_error(e.what(), e.code());
   } catch (const std::exception& e) {

@@ -135,6 +135,30 @@ fs::path fixture(const std::string& name) {
   GTEST_SKIP() << "shared fixture " << (path) << " is absent (../shared not checked out); " \
                << "skipping"
 
+// A model that does not compile is the user's problem, not a server crash: the host platform's
+// error quotes the compiler, and the server's traceback frames appear only with -v (issue 13).
+TEST(HostEndToEnd, BuildFailureShowsNoServerTraceback) {
+  const fs::path work = fresh_dir("broken");
+  const fs::path project = work / "project";
+  const fs::path mlf = fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar";
+  auto r = run_command(fmt::format("{} create-project {} {} host", utvm(), q(project), q(mlf)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  fs::path model_c;
+  for (const auto& e : fs::recursive_directory_iterator(project / "model"))
+    if (e.path().extension() == ".c") model_c = e.path();
+  ASSERT_FALSE(model_c.empty());
+  std::ofstream(model_c, std::ios::app) << "\n#error utvm_e2e_boom\n";
+  r = run_command(fmt::format("{} build {}", utvm(), q(project)));
+  EXPECT_EQ(r.exit_code, 6) << r.output;
+  EXPECT_EQ(r.output.find("Traceback (most recent call last)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("run again with -v"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("utvm_e2e_boom"), std::string::npos) << r.output;
+  r = run_command(fmt::format("{} build {} -v", utvm(), q(project)));
+  EXPECT_EQ(r.exit_code, 6) << r.output;
+  EXPECT_NE(r.output.find("Traceback (most recent call last)"), std::string::npos) << r.output;
+  fs::remove_all(work);
+}
+
 TEST(HostEndToEnd, ExampleModelBitIdentical) {
   expect_bit_identical(fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar",
                        "example");
