@@ -1,6 +1,8 @@
-// `utvm doctor [--json]`: checks every external tool the platforms need and prints a fix for each
-// failure. Tool lists are data: a platform's platform.json "tools", else the entry for its name
-// in <data dir>/doctor-tools.json (which also covers platforms that are not installed).
+// `utvm doctor [--json] [--zephyr-base DIR] [--cmsis-path DIR]`: checks utvm's data directory,
+// the Zephyr and CMSIS trees when given, and every external tool the platforms need, and prints a
+// fix for each failure. Tool lists are data: a platform's platform.json "tools", else the entry
+// for its name in <data dir>/doctor-tools.json (which also covers platforms that are not
+// installed). The directory checks are in doctor_trees.cc.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -20,10 +22,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "doctor_trees.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
+#include "utvm/platforms/platforms.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -37,6 +41,7 @@ struct Check {
   std::string version;
   std::string fix;
   bool optional = false;
+  bool tree = false;  // a directory check: `path` says what was found or what is wrong
 };
 
 std::string find_on_path(const std::string& name) {
@@ -142,8 +147,44 @@ std::map<std::string, std::vector<RequiredTool>> read_tool_table() {
   return table;
 }
 
-void run_doctor(bool json) {
+struct DoctorArgs {
+  bool json = false;
+  std::string zephyr_base;
+  std::string cmsis_path;
+};
+
+// A directory check as a row of the report, under the group `group`.
+Check tree_row(const std::string& group, const utvm::cli::TreeCheck& t, bool optional) {
+  return Check{group, t.what, t.status, t.detail, "", t.fix, optional, true};
+}
+
+// The path given by `option`, else by the environment variable `env`; `from` says which.
+std::string given_path(const std::string& option, const char* flag, const char* env,
+                       std::string* from) {
+  if (!option.empty()) {
+    *from = flag;
+    return option;
+  }
+  const char* v = std::getenv(env);
+  *from = std::string("$") + env;
+  return v ? v : "";
+}
+
+void run_doctor(const DoctorArgs& args) {
+  const bool json = args.json;
   std::vector<Check> checks;
+  const fs::path data = utvm::cli::platforms_root().parent_path();
+  std::vector<std::string> builtin(utvm::platforms::kBuiltinPlatforms.begin(),
+                                   utvm::platforms::kBuiltinPlatforms.end());
+  for (const auto& t : utvm::cli::check_data_dir(data, builtin))
+    checks.push_back(tree_row("utvm data", t, t.status == "warning"));
+  std::string from;
+  const std::string zephyr = given_path(args.zephyr_base, "--zephyr-base", "ZEPHYR_BASE", &from);
+  // The zephyr platform's tool checks that need a tree see the one given here.
+  if (!args.zephyr_base.empty()) ::setenv("ZEPHYR_BASE", args.zephyr_base.c_str(), 1);
+  checks.push_back(tree_row("trees", utvm::cli::check_zephyr_tree(zephyr, from), zephyr.empty()));
+  const std::string cmsis = given_path(args.cmsis_path, "--cmsis-path", "CMSIS_PATH", &from);
+  checks.push_back(tree_row("trees", utvm::cli::check_cmsis_tree(cmsis, from), cmsis.empty()));
   auto table = read_tool_table();
   auto platforms = utvm::cli::list_platforms();
   std::set<std::string> seen;
@@ -222,12 +263,14 @@ void run_doctor(bool json) {
                              : paint(c.status == "missing" ? "missing" : "broken ", "31");
       std::string detail = c.status == "ok"        ? (c.version.empty() ? c.path : c.version)
                            : c.status == "skipped" ? "not checked"
+                           : c.tree                ? c.path
                            : c.path.empty()        ? "not found on PATH"
                                                    : c.path + " does not run";
       std::printf("  %s %-28s %s\n", mark.c_str(), c.tool.c_str(), detail.c_str());
       if (c.status != "ok" && !c.fix.empty()) std::printf("          fix: %s\n", c.fix.c_str());
     }
-    std::printf("%s\n", ok ? "all required tools found" : "some required tools are missing");
+    std::printf("%s\n", ok ? "everything required was found"
+                           : "something required is missing or broken (see the fixes above)");
   }
   if (!ok) utvm::cli::cli_context().exit_code = static_cast<int>(utvm::ExitCode::kFailure);
 }
@@ -235,13 +278,20 @@ void run_doctor(bool json) {
 }  // namespace
 
 void register_doctor_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("doctor", "Check the host tools every platform needs");
-  auto json = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *json, "Print JSON (schema_version 1) instead of text");
+  auto* cmd = app.add_subcommand(
+      "doctor", "Check utvm's data, the Zephyr and CMSIS trees and the tools each platform needs");
+  auto args = std::make_shared<DoctorArgs>();
+  cmd->add_flag("--json", args->json, "Print JSON (schema_version 1) instead of text");
+  cmd->add_option("--zephyr-base", args->zephyr_base,
+                  "Zephyr tree to check (default: $ZEPHYR_BASE)");
+  cmd->add_option("--cmsis-path", args->cmsis_path, "CMSIS tree to check (default: $CMSIS_PATH)");
   cmd->footer(
       "Examples:\n"
       "  utvm doctor\n"
       "  utvm doctor --json\n"
-      "Exits 1 when a required tool is missing or broken; each failure prints its fix.");
-  cmd->callback([json] { run_doctor(*json); });
+      "  utvm doctor --zephyr-base ~/zephyrproject/zephyr --cmsis-path ~/cmsis\n"
+      "Checks utvm's data directory, the Zephyr and CMSIS trees when given, and the tools each\n"
+      "platform needs. Exits 1 when something required is missing or broken; each failure\n"
+      "prints its fix.");
+  cmd->callback([args] { run_doctor(*args); });
 }

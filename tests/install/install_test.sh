@@ -44,6 +44,16 @@ for p in arduino baremetal example host zephyr; do
   grep -qx "$p" "$work/platforms.txt" || fail "utvm platforms does not list $p: $(cat "$work/platforms.txt")"
 done
 bash -n "$prefix/share/bash-completion/completions/utvm" || fail "the bash completion is not valid bash"
+# doctor finds the installed data complete (every platform, every device file, mlperf/ too).
+"$utvm" doctor --json >"$work/doctor.json" 2>&1
+python3 - "$work/doctor.json" <<'PY' || fail "utvm doctor finds the installed data incomplete: $(cat "$work/doctor.json")"
+import json, sys
+checks = [c for c in json.load(open(sys.argv[1]))["checks"] if c["platform"] == "utvm data"]
+bad = [c for c in checks if c["status"] != "ok"]
+sys.exit(1 if bad or len(checks) < 6 else 0)
+PY
+[ -f "$prefix/share/utvm/device/mlperf/mlperf_dut.c" ] || ls "$prefix/share/utvm/device/mlperf"/*.c >/dev/null 2>&1 ||
+  fail "the MLPerf Tiny DUT sources are not installed"
 
 opts=()
 for o in "$@"; do opts+=(--project-option "$o"); done

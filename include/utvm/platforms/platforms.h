@@ -3,10 +3,15 @@
 // launch_microtvm_api_server.sh scripts exec.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <string_view>
 
 namespace utvm::platforms {
+
+// The platforms `utvm api-server` serves, each with a template under data_dir()/platforms.
+inline constexpr std::array<std::string_view, 4> kBuiltinPlatforms = {"host", "baremetal", "zephyr",
+                                                                      "arduino"};
 
 // <prefix>/share/utvm for the running utvm binary (<prefix>/bin/utvm); also right in a build tree
 // (build/bin/utvm -> build/share/utvm).
