@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "deploy_state.h"
 #include "project_lock.h"
 #include "project_publish.h"
 #include "project_steps.h"
@@ -48,6 +49,7 @@ struct Args {
   std::optional<double> timeout_sec;  // --timeout: the server's deadline for this step
   bool no_wait = false;               // --no-wait: fail instead of waiting for the project lock
   bool json = false;                  // build --json: the result (and memory report) as JSON
+  bool report_to_stderr = false;      // run --build: stdout is the run's, not the build's
 };
 
 // Deadlines for the server's long calls (issue 14): --timeout seconds (0: none), else defaults
@@ -386,21 +388,21 @@ class StepLog {
 // embedded platforms write one; host and foreign templates do not), PlatformIO-style on stdout,
 // or with --json the build's result as data (docs/json.md, "build").
 void print_build_result(const fs::path& dir, const fs::path& log_path,
-                        std::chrono::steady_clock::time_point t0, bool json) {
+                        std::chrono::steady_clock::time_point t0, bool json, std::FILE* out) {
   const auto usage = api::read_memory_usage(dir / "build" / "memory_report.json");
   if (json) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    nlohmann::json out = {
+    nlohmann::json result = {
         {"schema_version", 1},
         {"project", dir.string()},
         {"seconds", std::round(seconds * 1000.0) / 1000.0},
         {"log", log_path.empty() ? nlohmann::json() : nlohmann::json(log_path.string())},
         {"memory", usage ? api::to_json(*usage) : nlohmann::json()}};
-    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    std::fputs((result.dump(2) + "\n").c_str(), out);
     return;
   }
-  if (usage) std::fputs(api::format_memory_usage(*usage).c_str(), stdout);
+  if (usage) std::fputs(api::format_memory_usage(*usage).c_str(), out);
 }
 
 // Runs `step` (build or flash) of the project's server with merged, validated options.
@@ -458,6 +460,7 @@ void do_step(Args a, std::string_view method) {
     }
   }
   status.update(fmt::format("{} {} ...", is_build ? "building" : "flashing", dir.string()));
+  if (is_build) utvm::cli::clear_deployed(dir);  // the device no longer has what build/ holds
   try {
     if (is_build) {
       server->build(options);
@@ -488,7 +491,11 @@ void do_step(Args a, std::string_view method) {
   status.done(fmt::format("{} {} in {}{}", is_build ? "built" : "flashed", dir.string(),
                           seconds_since(t0),
                           log_path.empty() ? "" : " (log: " + log_path.string() + ")"));
-  if (is_build) print_build_result(dir, log_path, t0, a.json);
+  if (is_build) {
+    print_build_result(dir, log_path, t0, a.json, a.report_to_stderr ? stderr : stdout);
+  } else {
+    utvm::cli::mark_deployed(dir);
+  }
 }
 
 // ---- list-options -----------------------------------------------------------------------------
@@ -666,8 +673,15 @@ void utvm::cli::create_project(const fs::path& dir, const fs::path& mlf,
   do_create(a);
 }
 
-void utvm::cli::build_project(const fs::path& dir) {
+void utvm::cli::build_project(const fs::path& dir, bool report_to_stderr) {
   Args a;
   a.project_dir = dir.string();
+  a.report_to_stderr = report_to_stderr;
   do_step(a, api::method::kBuild);
+}
+
+void utvm::cli::flash_project(const fs::path& dir) {
+  Args a;
+  a.project_dir = dir.string();
+  do_step(a, api::method::kFlash);
 }

@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "deploy_state.h"
 #include "device_session.h"
 #include "project_lock.h"
+#include "project_steps.h"
 #include "run_io.h"
 #include "utvm/cli/context.h"
 #include "utvm/common/error.h"
@@ -46,6 +48,7 @@ struct RunArgs {
   bool list_options = false;
   std::string module;
   bool no_wait = false;
+  bool build = false;  // --build: build and flash first when the device is stale
 };
 
 // Output values as JSON numbers (doubles for floats, integers otherwise).
@@ -114,6 +117,17 @@ void do_run(RunArgs& a) {
   const auto fill = utvm::cli::parse_fill_mode(a.fill_mode);
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
   const auto module = a.list_options ? std::nullopt : utvm::cli::choose_module(dir, a.module);
+  if (a.build && !a.list_options) {
+    if (auto why = utvm::cli::why_stale(dir)) {
+      std::fprintf(stderr, "%s: building and flashing first\n",
+                   utvm::printable(*why, true).c_str());
+      utvm::cli::build_project(dir, /*report_to_stderr=*/true);
+      utvm::cli::flash_project(dir);
+    } else if (!a.json) {
+      std::fprintf(stderr, "%s is up to date on the device (built and flashed)\n",
+                   dir.string().c_str());
+    }
+  }
   const utvm::cli::ProjectLock lock(dir, "running", !a.no_wait);
 
   utvm::cli::DeviceSession session(dir);
@@ -257,11 +271,15 @@ void register_run_command(CLI::App& app) {
       ->type_name("OPTION=VALUE");
   cmd->add_flag("--list-options", a->list_options,
                 "Show the project's open_transport options and exit");
+  cmd->add_flag("--build", a->build,
+                "Build and flash first when the project changed since it was last flashed "
+                "(or was built and not flashed since)");
   cmd->add_flag("--no-wait", a->no_wait,
                 "Fail (exit 11) instead of waiting when another utvm is using the project");
   cmd->footer(
       "Examples:\n"
       "  utvm run ./proj --fill-mode random --print-top 3\n"
+      "  utvm run ./proj --build -i in.npz   (build and flash first if anything changed)\n"
       "  utvm run ./proj -i in.npz -o out.npz --print-time --repeat 10 --number 100\n"
       "  utvm run ./proj -i in.npz --expected want.npz --rtol 1e-5   (exit 9 if they differ)\n"
       "  utvm run ./proj --module sine -i in.npz   (a model.tar with several modules)\n"

@@ -159,6 +159,42 @@ TEST(HostEndToEnd, BuildFailureShowsNoServerTraceback) {
   fs::remove_all(work);
 }
 
+// `utvm run --build` builds and flashes only when the device is stale: never built, a source
+// changed, or built and not flashed since; its stdout stays the run's (issue 13).
+TEST(HostEndToEnd, RunBuildDeploysOnlyWhenStale) {
+  const fs::path work = fresh_dir("run-build");
+  const fs::path project = work / "project";
+  const fs::path mlf = fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar";
+  auto r = run_command(fmt::format("{} create-project {} {} host", utvm(), q(project), q(mlf)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string run = fmt::format("{} run {} --build --seed 3", utvm(), q(project));
+  r = run_command(run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("building and flashing first"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("output_0"), std::string::npos) << r.output;
+  r = run_command(run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("is up to date on the device"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("building and flashing"), std::string::npos) << r.output;
+
+  // A changed source: rebuilt, and the run's JSON alone on stdout.
+  std::ofstream(project / "src/utvm_glue.c", std::ios::app) << "\n/* edited */\n";
+  r = run_command(fmt::format("( {} run {} --build --json 2>/dev/null )", utvm(), q(project)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("{", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("\"outputs\""), std::string::npos) << r.output;
+  r = run_command(run);
+  EXPECT_NE(r.output.find("is up to date on the device"), std::string::npos) << r.output;
+
+  // Built but not flashed since: flashed again.
+  r = run_command(fmt::format("{} build {}", utvm(), q(project)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_command(run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("building and flashing first"), std::string::npos) << r.output;
+  fs::remove_all(work);
+}
+
 TEST(HostEndToEnd, ExampleModelBitIdentical) {
   expect_bit_identical(fs::path(UTVM_BINARY_DIR) / "share/utvm/examples/example_mlp.tar",
                        "example");
