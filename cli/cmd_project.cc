@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "deploy_state.h"
+#include "log_pump.h"
 #include "project_lock.h"
 #include "project_publish.h"
 #include "project_steps.h"
@@ -354,13 +355,20 @@ class StepLog {
     if (fd_ < 0) {
       throw Error(ExitCode::kBadInput, fmt::format("cannot write the log {}", tmp_.string()));
     }
+    pump_ = std::make_unique<utvm::cli::LogPump>(fd_);
   }
   ~StepLog() { finish(); }
-  int fd() const { return fd_; }
+  // The server's stderr (-1 with --verbose: the terminal).
+  int fd() const { return pump_ ? pump_->write_fd() : -1; }
+  // Once the server runs with fd() as its stderr: the log ends when the server's side does.
+  void server_started() {
+    if (pump_) pump_->close_write_end();
+  }
   // Removes the log: the directory turned out not to be a project (a template, another tool's
   // folder), and nothing may be written into it.
   void discard() {
     if (fd_ < 0) return;
+    pump_->finish();
     ::close(fd_);
     fd_ = -1;
     std::error_code ec;
@@ -369,6 +377,7 @@ class StepLog {
   // Closes the log and moves it to its final place; returns that path ("" with --verbose).
   fs::path finish() {
     if (fd_ < 0) return final_;
+    pump_->finish();
     ::close(fd_);
     fd_ = -1;
     std::error_code ec;
@@ -382,6 +391,7 @@ class StepLog {
   fs::path dir_, tmp_, final_;
   std::string name_;
   int fd_ = -1;
+  std::unique_ptr<utvm::cli::LogPump> pump_;  // copies the server's stderr, capped, into fd_
 };
 
 // After a build: the memory report the platform left in build/memory_report.json (the built-in
@@ -440,6 +450,7 @@ void do_step(Args a, std::string_view method) {
                                        : utvm::cli::StatusLine::Mode::kAuto);
   StepLog log(dir, is_build ? "utvm-build.log" : "utvm-flash.log", verbose);
   LaunchedServer server(dir, log.fd(), step_deadlines(method, a.timeout_sec));
+  log.server_started();
   api::ServerInfo info;
   try {
     info = query_project(server, dir);

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "harness.h"
@@ -99,6 +101,28 @@ TEST_F(Reliability, ServerMessagesAreEscapedAndCapped) {
   EXPECT_LT(r.output.size(), 64u * 1024) << "a 15 MB server message was printed in full";
   EXPECT_FALSE(has_raw_control(r.output));
   EXPECT_NE(r.output.find("\\x1b]0;pwned"), std::string::npos);
+}
+
+// A server (or the compiler it runs) that floods its output: the build still ends, and its log
+// stops at 32 MiB with a line saying it was cut (issue 14: cap a server's logged output).
+TEST_F(Reliability, FloodedBuildLogIsCapped) {
+  const fs::path p = dir_ / "p";
+  const std::string t = (fs::path(UTVM_SOURCE_DIR) / "tests/reliability/fault_template").string();
+  ASSERT_EQ(
+      utvm({"create-project", p.string(), example_mlf().string(), "template", "--template-dir", t})
+          .exit_code,
+      0);
+  auto r = utvm({"build", p.string()}, {{"UTVM_FAULT", "log_flood"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output.substr(0, 2000);
+  const fs::path log = p / "build/utvm-build.log";
+  ASSERT_TRUE(fs::exists(log)) << r.output.substr(0, 2000);
+  EXPECT_LE(fs::file_size(log), (32u << 20) + 200);
+  EXPECT_GE(fs::file_size(log), 32u << 20);
+  std::ifstream in(log);
+  in.seekg(-200, std::ios::end);
+  std::string tail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(tail.find("[utvm: this log was cut after"), std::string::npos) << tail;
+  EXPECT_EQ(tail.find("LAST LINE OF THE FLOOD"), std::string::npos) << tail;
 }
 
 // Metadata that declares a 900 MiB input for a 16-byte tensor: refused at create-project without

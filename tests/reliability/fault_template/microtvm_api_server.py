@@ -4,7 +4,8 @@
 The environment variable UTVM_FAULT picks the fault: hang_generate, hang_build, hang_flash (sleep
 forever in that call, after starting a child that would outlive a careless client and writing
 "<server pid> <child pid>" to $UTVM_FAULT_PIDS), huge_error (build fails with a 15 MB message
-full of terminal escape sequences), slow_generate (generate_project takes 2 s, for kill tests).
+full of terminal escape sequences), log_flood (build writes 48 MiB to stderr, as a runaway
+compiler would, then succeeds), slow_generate (generate_project takes 2 s, for kill tests).
 Standard library only; speaks TVM's newline-delimited JSON-RPC over --read-fd/--write-fd.
 """
 import argparse
@@ -52,6 +53,12 @@ def build(options):
     hang("build")
     if FAULT == "huge_error":
         raise RuntimeError("\x1b]0;pwned\x07\x1b[2J" + "x" * (15 << 20))
+    if FAULT == "log_flood":
+        line = ("warning: " + "w" * 1014 + "\n").encode()
+        for _ in range(48 * 1024):
+            sys.stderr.buffer.write(line)
+        sys.stderr.buffer.write(b"LAST LINE OF THE FLOOD\n")
+        sys.stderr.flush()
     os.makedirs(os.path.join(HERE, "build"), exist_ok=True)
 
 
