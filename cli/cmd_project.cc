@@ -529,6 +529,20 @@ void do_list_options(const Args& a) {
   }
   LaunchedServer server(dir);
   const api::ServerInfo info = server->server_info_query();
+  if (a.json) {
+    api::Json options = api::Json::array();
+    for (const auto& o : info.project_options) {
+      if (a.method.empty() || o.is_required_for(a.method) || o.is_optional_for(a.method))
+        options.push_back(o);
+    }
+    api::Json out = {{"schema_version", 1},
+                     {"server", dir.string()},
+                     {"platform_name", info.platform_name},
+                     {"method", a.method.empty() ? api::Json() : api::Json(a.method)},
+                     {"project_options", std::move(options)}};
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    return;
+  }
   if (!a.method.empty()) {
     print_options_help(a.method, info.project_options);
     return;
@@ -648,12 +662,16 @@ void register_project_commands(CLI::App& app) {
   lo->add_option("--template-dir", a->template_dir, "Project API template directory");
   lo->add_option("--method", a->method, "Only the options of this method")
       ->check(CLI::IsMember({"generate_project", "build", "flash", "open_transport"}));
+  lo->add_flag("--json", a->json,
+               "Print the options as JSON (schema_version 1; each option in the Project API's "
+               "ProjectOption shape)");
   lo->footer(
       "Examples:\n"
       "  utvm list-options host\n"
       "  utvm list-options host --method build\n"
       "  utvm list-options --template-dir ./my_template --method generate_project\n"
-      "  utvm list-options ./proj --method open_transport");
+      "  utvm list-options ./proj --method open_transport\n"
+      "  utvm list-options zephyr --json");
   lo->callback([a] { do_list_options(*a); });
 }
 

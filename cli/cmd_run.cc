@@ -185,6 +185,7 @@ void do_run(RunArgs& a) {
 
   if (a.json) {
     nlohmann::ordered_json j;
+    j["schema_version"] = 1;
     j["project_dir"] = dir.string();
     j["model"] = device.model_name;
     j["module_index"] = device.module_index;
@@ -260,7 +261,8 @@ void register_run_command(CLI::App& app) {
                 "host clock, like tvmc's --end-to-end");
   cmd->add_option("--repeat", a->repeat, "How many measurements")->capture_default_str();
   cmd->add_option("--number", a->number, "Runs per measurement")->capture_default_str();
-  cmd->add_flag("--json", a->json, "Print the outputs and run times as JSON (nothing else)");
+  cmd->add_flag("--json", a->json,
+                "Print the outputs and run times as JSON (schema_version 1; nothing else)");
   utvm::cli::add_module_option(*cmd, a->module);
   utvm::cli::add_timeout_options(
       *cmd, a->timeout_sec, a->run_timeout_sec,

@@ -143,6 +143,7 @@ void do_validate(const ValidateArgs& a) {
   const std::string rule = exact ? "bit for bit" : fmt::format("rtol {}, atol {}", a.rtol, a.atol);
   if (a.json) {
     nlohmann::ordered_json j;
+    j["schema_version"] = 1;
     j["project_dir"] = dir.string();
     j["platform"] = platform;
     j["reference_dir"] = ref_dir.string();
@@ -229,7 +230,8 @@ void register_validate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--atol", a->atol, "Absolute tolerance (0 with --rtol 0: bit for bit)")
       ->capture_default_str();
-  cmd->add_flag("--json", a->json, "Print the comparison as JSON (nothing else on stdout)");
+  cmd->add_flag("--json", a->json,
+                "Print the comparison as JSON (schema_version 1; nothing else on stdout)");
   utvm::cli::add_module_option(*cmd, a->module);
   utvm::cli::add_timeout_options(*cmd, a->timeout_sec, a->run_timeout_sec,
                                  "Seconds to wait for the answer to RUN before retrying; a hung "

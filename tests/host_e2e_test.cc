@@ -183,6 +183,7 @@ TEST(HostEndToEnd, RunBuildDeploysOnlyWhenStale) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.rfind("{", 0), 0u) << r.output;
   EXPECT_NE(r.output.find("\"outputs\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"schema_version\": 1"), std::string::npos) << r.output;
   r = run_command(run);
   EXPECT_NE(r.output.find("is up to date on the device"), std::string::npos) << r.output;
 

@@ -574,6 +574,30 @@ TEST_F(CliTest, ListOptionsGoldens) {
   golden("list_options_flash.txt", r.out);
 }
 
+// list-options --json: the server's options in the Project API's shape, filtered by --method.
+TEST_F(CliTest, ListOptionsJson) {
+  REQUIRE_PYTHON();
+  const std::string t = (kTemplates / "python").string();
+  Result r = run({"list-options", "--template-dir", t, "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto all = nlohmann::json::parse(r.out);
+  EXPECT_EQ(all["schema_version"], 1);
+  EXPECT_TRUE(all["method"].is_null());
+  ASSERT_FALSE(all["project_options"].empty());
+  r = run({"list-options", "--template-dir", t, "--method", "flash", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto flash = nlohmann::json::parse(r.out);
+  EXPECT_EQ(flash["method"], "flash");
+  EXPECT_LT(flash["project_options"].size(), all["project_options"].size());
+  for (const auto& o : flash["project_options"]) {
+    const bool takes =
+        (o["required"].is_array() && o["required"].dump().find("\"flash\"") != std::string::npos) ||
+        (o["optional"].is_array() && o["optional"].dump().find("\"flash\"") != std::string::npos);
+    EXPECT_TRUE(takes) << o.dump();
+    EXPECT_TRUE(o.contains("help")) << o.dump();
+  }
+}
+
 // ---- platforms, boards, doctor, completion ------------------------------------------------------
 
 TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
