@@ -281,17 +281,14 @@ std::string format_top(const npz::Array& output, int n) {
   return numpy_2d(rows, is_float(output.dtype));
 }
 
-std::string format_time_summary(const std::vector<double>& seconds) {
-  if (seconds.empty()) return "Execution time summary: no runs\n";
-  // tvmc's table is in ms; models on a microcontroller often run in microseconds, where ms with
-  // a few decimals would read 0.0000, so small times switch the unit to us.
-  const double mean_s = std::accumulate(seconds.begin(), seconds.end(), 0.0) / seconds.size();
-  const bool micro = mean_s < 1e-3;
-  const double scale = micro ? 1e6 : 1e3;
-  const char* unit = micro ? "us" : "ms";
+std::string format_time_summary(const std::vector<double>& seconds, bool emulated) {
+  const char* title = emulated ? "Execution time summary (emulated):" : "Execution time summary:";
+  if (seconds.empty()) return fmt::format("{} no runs\n", title);
+  // Always ms, as tvmc prints; a model that runs in microseconds gets more decimals instead of
+  // another unit, so figures from different boards compare column by column.
   std::vector<double> ms;
   for (double s : seconds)
-    ms.push_back(s * scale);
+    ms.push_back(s * 1e3);
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size();
@@ -301,12 +298,11 @@ std::string format_time_summary(const std::vector<double>& seconds) {
   for (double v : ms)
     var += (v - mean) * (v - mean);
   const double stddev = std::sqrt(var / n);
-  return fmt::format(
-      "Execution time summary:\n{:^12} {:^12} {:^12} {:^12} {:^12}\n{:^12.4f} {:^12.4f} "
-      "{:^12.4f} {:^12.4f} {:^12.4f}\n",
-      fmt::format("mean ({})", unit), fmt::format("median ({})", unit),
-      fmt::format("max ({})", unit), fmt::format("min ({})", unit), fmt::format("std ({})", unit),
-      mean, median, sorted.back(), sorted.front(), stddev);
+  const int decimals = mean < 0.01 ? 6 : 4;
+  auto cell = [&](double v) { return fmt::format("{:^12.{}f}", v, decimals); };
+  return fmt::format("{}\n{:^12} {:^12} {:^12} {:^12} {:^12}\n{} {} {} {} {}\n", title, "mean (ms)",
+                     "median (ms)", "max (ms)", "min (ms)", "std (ms)", cell(mean), cell(median),
+                     cell(sorted.back()), cell(sorted.front()), cell(stddev));
 }
 
 std::vector<std::string> compare_outputs(

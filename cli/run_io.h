@@ -66,7 +66,9 @@ std::string shape_tuple_text(const std::vector<std::int64_t>& shape);
 // "[1, 16]", a shape as a JSON list.
 std::string shape_list_text(const std::vector<std::int64_t>& shape);
 
-// tvmc's "Execution time summary" table from per-run device times in seconds.
-std::string format_time_summary(const std::vector<double>& seconds);
+// tvmc's "Execution time summary" table from per-run device times in seconds, in ms whatever
+// the board; the title says "(emulated)" when the device is QEMU or simavr (its clock is the
+// emulator's, not a real board's).
+std::string format_time_summary(const std::vector<double>& seconds, bool emulated = false);
 
 }  // namespace utvm::cli
