@@ -35,7 +35,8 @@ end=$(date +%s.%N)
 utvm=$root/usr/bin/utvm
 [ -x "$utvm" ] || fail "no usr/bin/utvm in the unpacked package"
 for f in usr/share/utvm/examples/example_mlp.tar usr/share/utvm/device/include/utvm/link.h \
-  usr/share/bash-completion/completions/utvm usr/share/doc/utvm/cli.md; do
+  usr/share/bash-completion/completions/utvm usr/share/doc/utvm/cli.md \
+  usr/include/utvm/project_api/server.h usr/share/doc/utvm/examples/platform-sdk/objlib_server.cc; do
   [ -s "$root/$f" ] || fail "the package lacks /$f"
 done
 
