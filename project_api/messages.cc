@@ -126,6 +126,25 @@ bool list_has(const std::optional<std::vector<std::string>>& list, std::string_v
 
 }  // namespace
 
+const MethodSignature* find_method(std::string_view name) {
+  static const MethodSignature kMethods[] = {
+      {method::kServerInfoQuery, {"tvm_version"}, false},
+      {method::kGenerateProject,
+       {"model_library_format_path", "standalone_crt_dir", "project_dir", "options"},
+       false},
+      {method::kBuild, {"options"}, true},
+      {method::kFlash, {"options"}, true},
+      {method::kOpenTransport, {"options"}, false},
+      {method::kCloseTransport, {}, false},
+      {method::kReadTransport, {"n", "timeout_sec"}, false},
+      {method::kWriteTransport, {"data", "timeout_sec"}, false},
+  };
+  for (const MethodSignature& m : kMethods) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
 bool ProjectOption::is_required_for(std::string_view m) const {
   return list_has(required, m);
 }
@@ -255,7 +274,9 @@ void to_json(Json& j, const ServerInfoQueryParams& v) {
 
 void from_json(const Json& j, ServerInfoQueryParams& v) {
   Fields f(j, "server_info_query params");
-  v.tvm_version = f.str("tvm_version");
+  const Json& version = f.get("tvm_version");
+  v.tvm_version =
+      version.is_string() ? version.get_ref<const std::string&>() : dump_ascii_json(version);
 }
 
 void to_json(Json& j, const GenerateProjectParams& v) {
@@ -271,7 +292,7 @@ void from_json(const Json& j, GenerateProjectParams& v) {
   v.model_library_format_path = f.str("model_library_format_path");
   v.standalone_crt_dir = f.str("standalone_crt_dir");
   v.project_dir = f.str("project_dir");
-  v.options = f.object("options");
+  v.options = nlohmann::json(f.get("options"));
 }
 
 void to_json(Json& j, const OptionsParams& v) {
@@ -281,7 +302,7 @@ void to_json(Json& j, const OptionsParams& v) {
 
 void from_json(const Json& j, OptionsParams& v) {
   Fields f(j, "params");
-  v.options = f.object("options");
+  v.options = nlohmann::json(f.get("options"));
 }
 
 void to_json(Json& j, const CloseTransportParams&) {
@@ -353,6 +374,74 @@ void from_json(const Json& j, WriteTransportParams& v) {
     f.fail("data", e.what());
   }
   v.timeout_sec = f.optional_number("timeout_sec");
+}
+
+void check_protocol_version(const Json& result) {
+  if (!result.is_object())
+    throw utvm::Error(ExitCode::kServerError, "result is not an object: " + python_repr(result));
+  const auto version = result.find("protocol_version");
+  if (version == result.end())
+    throw utvm::Error(ExitCode::kServerError,
+                      "the reply has no protocol_version (a pre-2021 server?)");
+  if (*version != Json(kProtocolVersion))
+    throw utvm::Error(ExitCode::kServerError, "microTVM API Server supports protocol version " +
+                                                  python_repr(*version) + "; want " +
+                                                  std::to_string(kProtocolVersion));
+}
+
+namespace {
+
+void append_timeout(std::optional<double> timeout_sec, std::string& out) {
+  if (timeout_sec) {
+    out += python_float_repr(*timeout_sec, true);
+  } else {
+    out += "null";
+  }
+}
+
+constexpr std::string_view kDataHead = R"({"data": ")";
+constexpr std::string_view kDataTail = R"("})";
+
+}  // namespace
+
+void append_json_text(const ReadTransportParams& v, std::string& out) {
+  out += R"({"n": )";
+  out += std::to_string(v.n);
+  out += R"(, "timeout_sec": )";
+  append_timeout(v.timeout_sec, out);
+  out += '}';
+}
+
+void append_write_transport_params(std::span<const std::uint8_t> data,
+                                   std::optional<double> timeout_sec, std::string& out) {
+  out.reserve(out.size() + data.size() / 4 * 5 + 64);
+  out += kDataHead;
+  b85encode_append(data, out);
+  out += R"(", "timeout_sec": )";
+  append_timeout(timeout_sec, out);
+  out += '}';
+}
+
+void append_read_transport_result(std::span<const std::uint8_t> data, std::string& out) {
+  out.reserve(out.size() + data.size() / 4 * 5 + 16);
+  out += kDataHead;
+  b85encode_append(data, out);  // base85 text is JSON-safe: no escaping
+  out += kDataTail;
+}
+
+bool read_transport_result_from_text(std::string_view text, std::vector<std::uint8_t>& out) {
+  if (text.size() < kDataHead.size() + kDataTail.size() || !text.starts_with(kDataHead) ||
+      !text.ends_with(kDataTail))
+    return false;
+  const std::size_t before = out.size();
+  try {
+    b85decode_append(
+        text.substr(kDataHead.size(), text.size() - kDataHead.size() - kDataTail.size()), out);
+  } catch (const utvm::Error&) {
+    out.resize(before);  // not plain base85 (an escape, say): the caller parses it properly
+    return false;
+  }
+  return true;
 }
 
 std::vector<ProjectOption> default_project_options() {
