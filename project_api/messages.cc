@@ -34,13 +34,14 @@ const char* json_type_name(const Json& j) {
 // Reads fields of one JSON object, naming `where` (e.g. "server_info_query result") in errors.
 class Fields {
  public:
-  Fields(const Json& j, std::string where) : j_(j), where_(std::move(where)) {
+  // `where` must outlive the Fields (a literal, or a string of the caller's).
+  Fields(const Json& j, std::string_view where) : j_(j), where_(where) {
     if (!j_.is_object()) fail("", std::string("want object, got ") + json_type_name(j_));
   }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw utvm::Error(ExitCode::kServerError,
-                      where_ + (key.empty() ? "" : "." + key) + ": " + what);
+                      std::string(where_) + (key.empty() ? "" : "." + key) + ": " + what);
   }
 
   const Json& get(const std::string& key) const {
@@ -90,11 +91,11 @@ class Fields {
     if (!v.is_object()) wrong(key, "object", v);
     return nlohmann::json(v);
   }
-  const std::string& where() const { return where_; }
+  std::string_view where() const { return where_; }
 
  private:
   const Json& j_;
-  std::string where_;
+  std::string_view where_;
 };
 
 Json optional_strings_json(const std::optional<std::vector<std::string>>& v) {
@@ -197,7 +198,8 @@ void from_json(const Json& j, ServerInfo& v) {
   v.project_options.reserve(opts.size());
   for (std::size_t i = 0; i < opts.size(); ++i) {
     ProjectOption o;
-    read_project_option(opts[i], o, f.where() + ".project_options[" + std::to_string(i) + "]");
+    read_project_option(opts[i], o,
+                        std::string(f.where()) + ".project_options[" + std::to_string(i) + "]");
     v.project_options.push_back(std::move(o));
   }
   const Json& version = f.get("protocol_version");
