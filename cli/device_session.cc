@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "utvm/cli/model_check.h"
 #include "utvm/common/error.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/errors.h"
@@ -78,6 +79,7 @@ void check_timeout_options(double timeout_sec, double run_timeout_sec) {
 
 DeviceSession::DeviceSession(const fs::path& dir)
     : dir_(dir), project_file_(load_project_file(dir)), server_(dir) {
+  if (project_file_) warn_if_model_changed(dir, *project_file_);
   info_ = server_->server_info_query();
   if (info_.is_template)
     throw Error(ExitCode::kBadInput,
