@@ -27,27 +27,12 @@ uint64_t default_arena_bytes(uint64_t module_workspace_bytes) {
   return align_up(module_workspace_bytes + 64, 16);
 }
 
-std::string sanitize_c_name(std::string_view name) {
-  std::string out(name);
-  for (char& c : out) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return out;
-}
-
 namespace {
 
 std::string upper(std::string_view text) {
   std::string out(text);
   for (char& c : out)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -210,7 +195,7 @@ void emit_tensor_table(std::string& out, const std::vector<LaidOutTensor>& tenso
 InterfaceStructs parse_interface_header(std::string_view header_text,
                                         std::string_view module_name) {
   std::string text = strip_comments(header_text);
-  std::string prefix = "tvmgen_" + lower(sanitize_c_name(module_name));
+  std::string prefix = mlf::symbol_prefix(module_name);
   InterfaceStructs out;
   auto inputs = struct_members(text, "struct " + prefix + "_inputs");
   auto outputs = struct_members(text, "struct " + prefix + "_outputs");
@@ -260,7 +245,7 @@ std::string detail::glue_unit(const GlueModel& model, const GlueOptions& options
     outs.push_back(lay_out(model.outputs[i], "output", i));
   }
 
-  const std::string prefix = "tvmgen_" + lower(sanitize_c_name(model.module_name));
+  const std::string prefix = mlf::symbol_prefix(model.module_name);
   const uint64_t arena_bytes = options.workspace_size_bytes
                                    ? align_up(*options.workspace_size_bytes, 16)
                                    : default_arena_bytes(model.workspace_size_bytes);
@@ -271,7 +256,7 @@ std::string detail::glue_unit(const GlueModel& model, const GlueOptions& options
 
   // C-interface members: the header's names (already in the tensors) or sanitised names.
   auto member_of = [](const GlueTensor& t) {
-    return t.member.empty() ? sanitize_c_name(t.name) : t.member;
+    return t.member.empty() ? mlf::sanitize_name(t.name) : t.member;
   };
   for (const auto* names : {&model.workspace_pools, &model.devices}) {
     for (const std::string& n : *names) {
