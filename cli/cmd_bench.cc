@@ -25,6 +25,7 @@
 #include "utvm/common/error.h"
 #include "utvm/common/text.h"
 #include "utvm/project_api/options.h"
+#include "utvm/project_api/transport_stream.h"
 
 namespace {
 
@@ -417,11 +418,11 @@ void do_bench(BenchArgs& a) {
                                       : utvm::cli::StatusLine::Mode::kAuto);
   status.update(fmt::format("opening the link to {} ...", dir.string()));
   session.client().open_transport(options);
-  auto stream = utvm::cli::project_api_stream(session.client());
+  utvm::project_api::TransportStream stream(session.client());
   mlperf::Dut::Timeouts timeouts;
   timeouts.line = std::chrono::milliseconds(static_cast<long>(a.timeout_sec * 1000));
   timeouts.infer = std::chrono::milliseconds(static_cast<long>(a.infer_timeout_sec * 1000));
-  mlperf::Dut dut(*stream, timeouts);
+  mlperf::Dut dut(stream, timeouts);
   // A freshly started device prints its banner; a running one stays quiet.
   dut.drain(std::chrono::milliseconds(2000));
 

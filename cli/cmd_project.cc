@@ -19,6 +19,7 @@
 #include "project_steps.h"
 #include "tvm_crt.h"
 #include "utvm/cli/board_fit.h"
+#include "utvm/cli/model_check.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/project.h"
 #include "utvm/cli/server_error_text.h"
@@ -424,6 +425,7 @@ void do_step(Args a, std::string_view method) {
   const fs::path dir = utvm::cli::resolve_project_dir(a.project_dir);
   const auto pf = utvm::cli::load_project_file(dir);
   const bool is_build = method == api::method::kBuild;
+  if (pf && !a.list_options) utvm::cli::warn_if_model_changed(dir, *pf);
   if (a.list_options) {
     LaunchedServer server(dir);
     print_options_help(method, server->server_info_query().project_options);

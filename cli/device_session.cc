@@ -5,12 +5,13 @@
 #include <algorithm>
 
 #include <chrono>
-#include <cstring>
 
+#include "utvm/cli/model_check.h"
 #include "utvm/common/error.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/errors.h"
 #include "utvm/project_api/options.h"
+#include "utvm/project_api/transport_stream.h"
 #include "utvm/transport/byte_stream.h"
 
 namespace utvm::cli {
@@ -20,51 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace api = utvm::project_api;
 
-// The link's byte stream, carried by the project server's read_transport/write_transport.
-class ProjectApiStream : public transport::ByteStream {
- public:
-  explicit ProjectApiStream(api::Client& client) : client_(client) {}
-
-  void write(std::span<const std::uint8_t> data,
-             std::chrono::steady_clock::time_point deadline) override {
-    client_.write_transport(data, seconds_left(deadline));
-  }
-
-  std::size_t read(std::span<std::uint8_t> buf,
-                   std::chrono::steady_clock::time_point deadline) override {
-    for (;;) {
-      const double left = seconds_left(deadline);
-      std::size_t got = 0;
-      scratch_.clear();  // read_transport_into appends
-      try {
-        got = client_.read_transport_into(buf.size(), left, scratch_);
-      } catch (const api::IoTimeoutError&) {
-        got = 0;
-      }
-      if (got > 0) {
-        std::memcpy(buf.data(), scratch_.data(), got);
-        return got;
-      }
-      if (std::chrono::steady_clock::now() >= deadline)
-        throw transport::TransportTimeout("timed out waiting for the device");
-    }
-  }
-
- private:
-  static double seconds_left(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now());
-    return left.count() > 0 ? left.count() : 0.0;
-  }
-
-  api::Client& client_;
-  std::vector<std::uint8_t> scratch_;
-};
-
 }  // namespace
-
-std::unique_ptr<transport::ByteStream> project_api_stream(api::Client& client) {
-  return std::make_unique<ProjectApiStream>(client);
-}
 
 SessionRequest make_request(const std::string& inputs_file, FillMode fill, std::uint64_t seed,
                             double timeout_sec, double run_timeout_sec) {
@@ -122,6 +79,7 @@ void check_timeout_options(double timeout_sec, double run_timeout_sec) {
 
 DeviceSession::DeviceSession(const fs::path& dir)
     : dir_(dir), project_file_(load_project_file(dir)), server_(dir) {
+  if (project_file_) warn_if_model_changed(dir, *project_file_);
   info_ = server_->server_info_query();
   if (info_.is_template)
     throw Error(ExitCode::kBadInput,
@@ -142,7 +100,7 @@ SessionResult DeviceSession::run(const nlohmann::json& options, const SessionReq
   SessionResult res;
   status.update(fmt::format("opening the link to {} ...", dir_.string()));
   server_->open_transport(options);
-  ProjectApiStream stream(server_.client());
+  api::TransportStream stream(server_.client());
   link::LinkConfig link_config;
   link_config.reply_timeout = std::chrono::milliseconds(static_cast<long>(req.timeout_sec * 1000));
   link_config.run_timeout =

@@ -74,10 +74,6 @@ struct SessionResult {
   std::vector<std::uint64_t> run_ns;  // every run's time (device clock; host with end_to_end)
 };
 
-// The device's bytes through a project server's write_transport/read_transport (open_transport
-// first); a read that finds nothing before its deadline is a TransportTimeout.
-std::unique_ptr<transport::ByteStream> project_api_stream(project_api::Client& client);
-
 class DeviceSession {
  public:
   // Launches the server of the generated project in `dir` (an Error(kBadInput) for a template).

@@ -429,10 +429,4 @@ int main(void) {
   EXPECT_EQ(out, "ffff0001\n107\n78123456\n33332222\n11118000\n11114444\n");
 }
 
-TEST(InterfaceHeader, SanitiseMatchesTvm) {
-  EXPECT_EQ(utvm::codegen::sanitize_c_name("serving_default_input_1:0"),
-            "serving_default_input_1_0");
-  EXPECT_EQ(utvm::codegen::sanitize_c_name("a-b.c/d"), "a_b_c_d");
-}
-
 }  // namespace

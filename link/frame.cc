@@ -1,34 +1,17 @@
 #include "utvm/link/frame.h"
 
-#include <array>
 #include <cstring>
 #include <stdexcept>
 
+#include "utvm/crc16.h"
 #include "utvm/link_proto.h"
 
 namespace utvm::link {
 namespace {
 
-// Slicing-by-8 tables: kCrc[0] is the classic byte table; kCrc[k][i] is kCrc[0][i] followed by
-// k zero bytes, so eight message bytes fold into the register with eight lookups.
-using CrcTables = std::array<std::array<std::uint16_t, 256>, 8>;
-constexpr CrcTables make_crc_tables() {
-  CrcTables t{};
-  for (unsigned i = 0; i < 256; ++i) {
-    unsigned c = i << 8;
-    for (int b = 0; b < 8; ++b)
-      c = (c & 0x8000) ? ((c << 1) ^ 0x1021) : (c << 1);
-    t[0][i] = static_cast<std::uint16_t>(c);
-  }
-  for (int k = 1; k < 8; ++k) {
-    for (unsigned i = 0; i < 256; ++i) {
-      const unsigned prev = t[k - 1][i];
-      t[k][i] = static_cast<std::uint16_t>(((prev << 8) & 0xFFFF) ^ t[0][prev >> 8]);
-    }
-  }
-  return t;
-}
-constexpr CrcTables kCrc = make_crc_tables();
+// The CRC's tables are built on first use; build them before main() so no two threads race to.
+[[maybe_unused]] const bool kCrcTablesReady =
+    (utvm_crc16_update(UTVM_CRC16_INIT, nullptr, 0), true);
 
 inline std::uint16_t header_check(const std::uint8_t* h) {
   return crc16(std::span<const std::uint8_t>(h + 1, 4)) & 0xFF;
@@ -37,16 +20,7 @@ inline std::uint16_t header_check(const std::uint8_t* h) {
 }  // namespace
 
 std::uint16_t crc16(std::span<const std::uint8_t> data, std::uint16_t crc) {
-  unsigned c = crc;
-  const std::uint8_t* p = data.data();
-  std::size_t n = data.size();
-  for (; n >= 8; n -= 8, p += 8) {
-    c = kCrc[7][p[0] ^ (c >> 8)] ^ kCrc[6][p[1] ^ (c & 0xFF)] ^ kCrc[5][p[2]] ^ kCrc[4][p[3]] ^
-        kCrc[3][p[4]] ^ kCrc[2][p[5]] ^ kCrc[1][p[6]] ^ kCrc[0][p[7]];
-  }
-  for (; n > 0; --n, ++p)
-    c = ((c << 8) & 0xFFFF) ^ kCrc[0][(c >> 8) ^ *p];
-  return static_cast<std::uint16_t>(c);
+  return utvm_crc16_update(crc, data.data(), data.size());
 }
 
 void append_frame(std::vector<std::uint8_t>& out, std::uint8_t seq, std::uint8_t type,

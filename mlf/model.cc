@@ -648,11 +648,15 @@ std::string sanitize_name(std::string_view name) {
   return out;
 }
 
-std::string Module::symbol_prefix() const {
-  std::string out = "tvmgen_" + sanitize_name(name);
+std::string symbol_prefix(std::string_view module_name) {
+  std::string out = "tvmgen_" + sanitize_name(module_name);
   for (char& c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::string Module::symbol_prefix() const {
+  return mlf::symbol_prefix(name);
 }
 
 Model load_model(const Archive& archive, const std::string& archive_name_for_errors) {

@@ -1,6 +1,6 @@
-// Project API client: server launch, lockstep JSON-RPC calls with deadlines, and a copy-lean fast
-// path for read_transport/write_transport (requests built by string appends, replies of the
-// usual shape decoded without a JSON parse).
+// Project API client: server launch, lockstep JSON-RPC calls with deadlines. Every message is a
+// messages.h struct; read_transport/write_transport use its text fast paths (requests appended
+// as text, replies of the usual shape decoded without a JSON parse).
 #include "utvm/project_api/client.h"
 
 #include <fcntl.h>
@@ -12,7 +12,6 @@
 
 #include "utvm/common/subprocess.h"
 #include "utvm/common/version.h"
-#include "utvm/project_api/base85.h"
 #include "utvm/project_api/jsonrpc.h"
 #include "utvm/project_api/line_io.h"
 #include "utvm/project_api/python_json.h"
@@ -65,14 +64,6 @@ std::string excerpt(const std::string& line) {
   }
   if (line.size() > kMax) out += "... (" + std::to_string(line.size()) + " bytes)";
   return out;
-}
-
-void append_timeout(std::string& out, std::optional<double> timeout_sec) {
-  if (timeout_sec) {
-    out += python_float_repr(*timeout_sec, true);
-  } else {
-    out += "null";
-  }
 }
 
 Json options_to_wire(const nlohmann::json& options) {
@@ -250,23 +241,6 @@ struct Client::Impl {
     return decode(method, id);
   }
 
-  void append_request_head(std::string_view method) {
-    request.clear();
-    request += R"({"jsonrpc": "2.0", "method": ")";
-    request += method;
-    request += R"(", "params": {)";
-  }
-
-  void append_request_tail(std::int64_t id) {
-    request += R"(}, "id": )";
-    request += std::to_string(id);
-    request += '}';
-  }
-
-  std::string reply_prefix(std::int64_t id) {
-    return R"({"jsonrpc": "2.0", "id": )" + std::to_string(id) + R"(, "result": )";
-  }
-
   std::optional<Clock::time_point> transport_deadline(std::optional<double> timeout_sec,
                                                       std::optional<std::chrono::milliseconds>& t) {
     if (!timeout_sec || !config.transport_timeout_slack) return std::nullopt;
@@ -351,55 +325,41 @@ ServerInfo Client::server_info_query() {
 
 ServerInfo Client::server_info_query(const std::string& tvm_version) {
   const auto m = method::kServerInfoQuery;
-  Json params = Json::object();
-  params["tvm_version"] = tvm_version;
-  Json result = impl().call(m, std::move(params), impl().config.query_timeout, "query_timeout");
-  const std::string ctx = impl().context(m);
-  if (!result.is_object())
-    throw ProtocolError(ctx + ": result is not an object: " + python_repr(result));
-  auto version = result.find("protocol_version");
-  if (version == result.end())
-    throw ProtocolError(ctx + ": the reply has no protocol_version (a pre-2021 server?)");
-  if (*version != Json(kProtocolVersion))
-    throw ProtocolError(ctx + ": microTVM API Server supports protocol version " +
-                        python_repr(*version) + "; want " + std::to_string(kProtocolVersion));
+  Json result = impl().call(m, Json(ServerInfoQueryParams{tvm_version}),
+                            impl().config.query_timeout, "query_timeout");
   try {
+    check_protocol_version(result);
     return result.get<ServerInfo>();
   } catch (const utvm::Error& e) {
-    throw ProtocolError(ctx + ": " + e.what());
+    throw ProtocolError(impl().context(m) + ": " + e.what());
   } catch (const nlohmann::json::exception& e) {
-    throw ProtocolError(ctx + ": " + e.what());
+    throw ProtocolError(impl().context(m) + ": " + e.what());
   }
 }
 
 void Client::generate_project(const fs::path& mlf, const fs::path& standalone_crt_dir,
                               const fs::path& project_dir, const nlohmann::json& options) {
-  Json params = Json::object();
-  params["model_library_format_path"] = fs::absolute(mlf).lexically_normal().string();
-  params["standalone_crt_dir"] = fs::absolute(standalone_crt_dir).lexically_normal().string();
-  params["project_dir"] = fs::absolute(project_dir).lexically_normal().string();
-  params["options"] = options_to_wire(options);
-  impl().call(method::kGenerateProject, std::move(params), impl().config.build_timeout,
-              "build_timeout");
+  const GenerateProjectParams params{fs::absolute(mlf).lexically_normal().string(),
+                                     fs::absolute(standalone_crt_dir).lexically_normal().string(),
+                                     fs::absolute(project_dir).lexically_normal().string(),
+                                     options_to_wire(options)};
+  impl().call(method::kGenerateProject, Json(params), impl().config.build_timeout, "build_timeout");
 }
 
 void Client::build(const nlohmann::json& options) {
-  Json params = Json::object();
-  params["options"] = options_to_wire(options);
-  impl().call(method::kBuild, std::move(params), impl().config.build_timeout, "build_timeout");
+  impl().call(method::kBuild, Json(BuildParams{options_to_wire(options)}),
+              impl().config.build_timeout, "build_timeout");
 }
 
 void Client::flash(const nlohmann::json& options) {
-  Json params = Json::object();
-  params["options"] = options_to_wire(options);
-  impl().call(method::kFlash, std::move(params), impl().config.flash_timeout, "flash_timeout");
+  impl().call(method::kFlash, Json(FlashParams{options_to_wire(options)}),
+              impl().config.flash_timeout, "flash_timeout");
 }
 
 TransportTimeouts Client::open_transport(const nlohmann::json& options) {
   const auto m = method::kOpenTransport;
-  Json params = Json::object();
-  params["options"] = options_to_wire(options);
-  Json result = impl().call(m, std::move(params), impl().config.query_timeout, "query_timeout");
+  Json result = impl().call(m, Json(OpenTransportParams{options_to_wire(options)}),
+                            impl().config.query_timeout, "query_timeout");
   try {
     return result.get<OpenTransportResult>().timeouts;
   } catch (const std::exception& e) {
@@ -410,7 +370,7 @@ TransportTimeouts Client::open_transport(const nlohmann::json& options) {
 }
 
 void Client::close_transport() {
-  impl().call(method::kCloseTransport, Json::object(), impl().config.query_timeout,
+  impl().call(method::kCloseTransport, Json(CloseTransportParams{}), impl().config.query_timeout,
               "query_timeout");
 }
 
@@ -426,44 +386,28 @@ std::size_t Client::read_transport_into(std::size_t n, std::optional<double> tim
   const auto m = method::kReadTransport;
   c.ensure_open(m);
   const std::int64_t id = c.next_id++;
-  c.append_request_head(m);
-  c.request += R"("n": )";
-  c.request += std::to_string(n);
-  c.request += R"(, "timeout_sec": )";
-  append_timeout(c.request, timeout_sec);
-  c.append_request_tail(id);
+  c.request.clear();
+  jsonrpc::append_request_head(c.request, m);
+  append_json_text(ReadTransportParams{n, timeout_sec}, c.request);
+  jsonrpc::append_request_tail(c.request, id);
   std::optional<std::chrono::milliseconds> t;
   auto deadline = c.transport_deadline(timeout_sec, t);
   c.send(m, c.request);
   c.receive(m, deadline, t, "transport_timeout_slack");
 
   const std::size_t before = out.size();
-  // Fast path: {"jsonrpc": "2.0", "id": <id>, "result": {"data": "<base85>"}}
-  const std::string prefix = c.reply_prefix(id) + R"({"data": ")";
-  constexpr std::string_view suffix = R"("}})";
-  const std::string& line = c.line;
-  if (line.size() >= prefix.size() + suffix.size() && line.compare(0, prefix.size(), prefix) == 0 &&
-      line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    std::string_view text(line.data() + prefix.size(), line.size() - prefix.size() - suffix.size());
-    bool decoded = false;
-    try {
-      b85decode_append(text, out);
-      decoded = true;
-    } catch (const utvm::Error&) {
-      out.resize(before);  // not plain base85 (e.g. an unusual reply shape): parse it properly
-    }
-    if (decoded) return c.check_read_size(m, n, out, before);
-  }
+  if (const auto text = jsonrpc::plain_result_text(c.line, id);
+      text && read_transport_result_from_text(*text, out))
+    return c.check_read_size(m, n, out, before);
   Json result = c.decode(m, id);
-  const std::string ctx = c.context(m);
-  if (!result.is_object() || !result.contains("data") || !result["data"].is_string())
-    throw ProtocolError(ctx + ": want {\"data\": \"<base85>\"}, got " + python_repr(result));
+  ReadTransportResult r;
   try {
-    b85decode_append(result["data"].get_ref<const std::string&>(), out);
+    r = result.get<ReadTransportResult>();
   } catch (const utvm::Error& e) {
-    out.resize(before);
-    throw ProtocolError(ctx + ": reply data: " + e.what());
+    throw ProtocolError(c.context(m) + ": " + e.what() + " (want {\"data\": \"<base85>\"}, got " +
+                        python_repr(result) + ")");
   }
+  out.insert(out.end(), r.data.begin(), r.data.end());
   return c.check_read_size(m, n, out, before);
 }
 
@@ -473,23 +417,15 @@ void Client::write_transport(std::span<const std::uint8_t> data,
   const auto m = method::kWriteTransport;
   c.ensure_open(m);
   const std::int64_t id = c.next_id++;
-  c.request.reserve(data.size() / 4 * 5 + 128);
-  c.append_request_head(m);
-  c.request += R"("data": ")";
-  b85encode_append(data, c.request);
-  c.request += R"(", "timeout_sec": )";
-  append_timeout(c.request, timeout_sec);
-  c.append_request_tail(id);
+  c.request.clear();
+  jsonrpc::append_request_head(c.request, m);
+  append_write_transport_params(data, timeout_sec, c.request);
+  jsonrpc::append_request_tail(c.request, id);
   std::optional<std::chrono::milliseconds> t;
   auto deadline = c.transport_deadline(timeout_sec, t);
   c.send(m, c.request);
   c.receive(m, deadline, t, "transport_timeout_slack");
-  // Fast path: {"jsonrpc": "2.0", "id": <id>, "result": null}
-  const std::string& line = c.line;
-  const std::string prefix = c.reply_prefix(id);
-  if (line.size() == prefix.size() + 5 && line.compare(0, prefix.size(), prefix) == 0 &&
-      line.compare(prefix.size(), 5, "null}") == 0)
-    return;
+  if (jsonrpc::plain_result_text(c.line, id) == "null") return;
   c.decode(m, id);  // any result is accepted (TVM discards it); errors are thrown
 }
 

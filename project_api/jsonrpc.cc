@@ -71,10 +71,41 @@ Json make_error_reply(Json id, int code, std::string_view message, Json data) {
   return r;
 }
 
-std::string result_reply_line(const Json& id, const Json& result) {
-  std::string out = "{\"jsonrpc\": \"2.0\", \"id\": ";
+void append_request_head(std::string& out, std::string_view method) {
+  out += R"({"jsonrpc": "2.0", "method": ")";
+  out += method;
+  out += R"(", "params": )";
+}
+
+void append_request_tail(std::string& out, std::int64_t id) {
+  out += R"(, "id": )";
+  out += std::to_string(id);
+  out += '}';
+}
+
+void append_result_reply_head(std::string& out, const Json& id) {
+  out += R"({"jsonrpc": "2.0", "id": )";
   dump_ascii_json_append(id, out);
-  out += ", \"result\": ";
+  out += R"(, "result": )";
+}
+
+std::optional<std::string_view> plain_result_text(std::string_view line, std::int64_t id) {
+  constexpr std::string_view kHead = R"({"jsonrpc": "2.0", "id": )";
+  constexpr std::string_view kResult = R"(, "result": )";
+  if (!line.starts_with(kHead) || !line.ends_with('}')) return std::nullopt;
+  line.remove_prefix(kHead.size());
+  const std::string id_text = std::to_string(id);
+  if (!line.starts_with(id_text)) return std::nullopt;
+  line.remove_prefix(id_text.size());
+  if (!line.starts_with(kResult)) return std::nullopt;
+  line.remove_prefix(kResult.size());
+  line.remove_suffix(1);
+  return line;
+}
+
+std::string result_reply_line(const Json& id, const Json& result) {
+  std::string out;
+  append_result_reply_head(out, id);
   dump_ascii_json_append(result, out);
   out += '}';
   return out;

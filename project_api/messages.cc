@@ -34,13 +34,14 @@ const char* json_type_name(const Json& j) {
 // Reads fields of one JSON object, naming `where` (e.g. "server_info_query result") in errors.
 class Fields {
  public:
-  Fields(const Json& j, std::string where) : j_(j), where_(std::move(where)) {
+  // `where` must outlive the Fields (a literal, or a string of the caller's).
+  Fields(const Json& j, std::string_view where) : j_(j), where_(where) {
     if (!j_.is_object()) fail("", std::string("want object, got ") + json_type_name(j_));
   }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw utvm::Error(ExitCode::kServerError,
-                      where_ + (key.empty() ? "" : "." + key) + ": " + what);
+                      std::string(where_) + (key.empty() ? "" : "." + key) + ": " + what);
   }
 
   const Json& get(const std::string& key) const {
@@ -90,11 +91,11 @@ class Fields {
     if (!v.is_object()) wrong(key, "object", v);
     return nlohmann::json(v);
   }
-  const std::string& where() const { return where_; }
+  std::string_view where() const { return where_; }
 
  private:
   const Json& j_;
-  std::string where_;
+  std::string_view where_;
 };
 
 Json optional_strings_json(const std::optional<std::vector<std::string>>& v) {
@@ -125,6 +126,25 @@ bool list_has(const std::optional<std::vector<std::string>>& list, std::string_v
 }
 
 }  // namespace
+
+const MethodSignature* find_method(std::string_view name) {
+  static const MethodSignature kMethods[] = {
+      {method::kServerInfoQuery, {"tvm_version"}, false},
+      {method::kGenerateProject,
+       {"model_library_format_path", "standalone_crt_dir", "project_dir", "options"},
+       false},
+      {method::kBuild, {"options"}, true},
+      {method::kFlash, {"options"}, true},
+      {method::kOpenTransport, {"options"}, false},
+      {method::kCloseTransport, {}, false},
+      {method::kReadTransport, {"n", "timeout_sec"}, false},
+      {method::kWriteTransport, {"data", "timeout_sec"}, false},
+  };
+  for (const MethodSignature& m : kMethods) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
 
 bool ProjectOption::is_required_for(std::string_view m) const {
   return list_has(required, m);
@@ -178,7 +198,8 @@ void from_json(const Json& j, ServerInfo& v) {
   v.project_options.reserve(opts.size());
   for (std::size_t i = 0; i < opts.size(); ++i) {
     ProjectOption o;
-    read_project_option(opts[i], o, f.where() + ".project_options[" + std::to_string(i) + "]");
+    read_project_option(opts[i], o,
+                        std::string(f.where()) + ".project_options[" + std::to_string(i) + "]");
     v.project_options.push_back(std::move(o));
   }
   const Json& version = f.get("protocol_version");
@@ -255,7 +276,9 @@ void to_json(Json& j, const ServerInfoQueryParams& v) {
 
 void from_json(const Json& j, ServerInfoQueryParams& v) {
   Fields f(j, "server_info_query params");
-  v.tvm_version = f.str("tvm_version");
+  const Json& version = f.get("tvm_version");
+  v.tvm_version =
+      version.is_string() ? version.get_ref<const std::string&>() : dump_ascii_json(version);
 }
 
 void to_json(Json& j, const GenerateProjectParams& v) {
@@ -271,7 +294,7 @@ void from_json(const Json& j, GenerateProjectParams& v) {
   v.model_library_format_path = f.str("model_library_format_path");
   v.standalone_crt_dir = f.str("standalone_crt_dir");
   v.project_dir = f.str("project_dir");
-  v.options = f.object("options");
+  v.options = nlohmann::json(f.get("options"));
 }
 
 void to_json(Json& j, const OptionsParams& v) {
@@ -281,7 +304,7 @@ void to_json(Json& j, const OptionsParams& v) {
 
 void from_json(const Json& j, OptionsParams& v) {
   Fields f(j, "params");
-  v.options = f.object("options");
+  v.options = nlohmann::json(f.get("options"));
 }
 
 void to_json(Json& j, const CloseTransportParams&) {
@@ -353,6 +376,74 @@ void from_json(const Json& j, WriteTransportParams& v) {
     f.fail("data", e.what());
   }
   v.timeout_sec = f.optional_number("timeout_sec");
+}
+
+void check_protocol_version(const Json& result) {
+  if (!result.is_object())
+    throw utvm::Error(ExitCode::kServerError, "result is not an object: " + python_repr(result));
+  const auto version = result.find("protocol_version");
+  if (version == result.end())
+    throw utvm::Error(ExitCode::kServerError,
+                      "the reply has no protocol_version (a pre-2021 server?)");
+  if (*version != Json(kProtocolVersion))
+    throw utvm::Error(ExitCode::kServerError, "microTVM API Server supports protocol version " +
+                                                  python_repr(*version) + "; want " +
+                                                  std::to_string(kProtocolVersion));
+}
+
+namespace {
+
+void append_timeout(std::optional<double> timeout_sec, std::string& out) {
+  if (timeout_sec) {
+    out += python_float_repr(*timeout_sec, true);
+  } else {
+    out += "null";
+  }
+}
+
+constexpr std::string_view kDataHead = R"({"data": ")";
+constexpr std::string_view kDataTail = R"("})";
+
+}  // namespace
+
+void append_json_text(const ReadTransportParams& v, std::string& out) {
+  out += R"({"n": )";
+  out += std::to_string(v.n);
+  out += R"(, "timeout_sec": )";
+  append_timeout(v.timeout_sec, out);
+  out += '}';
+}
+
+void append_write_transport_params(std::span<const std::uint8_t> data,
+                                   std::optional<double> timeout_sec, std::string& out) {
+  out.reserve(out.size() + data.size() / 4 * 5 + 64);
+  out += kDataHead;
+  b85encode_append(data, out);
+  out += R"(", "timeout_sec": )";
+  append_timeout(timeout_sec, out);
+  out += '}';
+}
+
+void append_read_transport_result(std::span<const std::uint8_t> data, std::string& out) {
+  out.reserve(out.size() + data.size() / 4 * 5 + 16);
+  out += kDataHead;
+  b85encode_append(data, out);  // base85 text is JSON-safe: no escaping
+  out += kDataTail;
+}
+
+bool read_transport_result_from_text(std::string_view text, std::vector<std::uint8_t>& out) {
+  if (text.size() < kDataHead.size() + kDataTail.size() || !text.starts_with(kDataHead) ||
+      !text.ends_with(kDataTail))
+    return false;
+  const std::size_t before = out.size();
+  try {
+    b85decode_append(
+        text.substr(kDataHead.size(), text.size() - kDataHead.size() - kDataTail.size()), out);
+  } catch (const utvm::Error&) {
+    out.resize(before);  // not plain base85 (an escape, say): the caller parses it properly
+    return false;
+  }
+  return true;
 }
 
 std::vector<ProjectOption> default_project_options() {

@@ -125,7 +125,61 @@ TEST(Messages, ParamsKeyOrderFollowsTvmSignatures) {
   EXPECT_EQ(dump_ascii_json(Json(CloseTransportParams{})), "{}");
   EXPECT_EQ(dump_ascii_json(Json(ServerInfoQueryParams{"0.13.dev0"})),
             "{\"tvm_version\": \"0.13.dev0\"}");
-  EXPECT_THROW(Json::parse(R"({"options": null})").get<OptionsParams>(), utvm::Error);
+  EXPECT_THROW(Json::parse(R"({})").get<OptionsParams>(), utvm::Error);
+}
+
+// What TVM's server passes through unchecked reaches the handler as sent.
+TEST(Messages, ServerReadsUncheckedParamsAsSent) {
+  EXPECT_TRUE(Json::parse(R"({"options": null})").get<OptionsParams>().options.is_null());
+  EXPECT_EQ(Json::parse(R"({"tvm_version": 13})").get<ServerInfoQueryParams>().tvm_version, "13");
+  EXPECT_EQ(
+      error_text([] { Json::parse(R"({"n": "x", "timeout_sec": 1})").get<ReadTransportParams>(); }),
+      "read_transport params.n: want non-negative integer, got string");
+}
+
+TEST(Messages, MethodSignaturesFollowTvm) {
+  ASSERT_NE(find_method("generate_project"), nullptr);
+  EXPECT_EQ(find_method("generate_project")->params.size(), 4u);
+  EXPECT_TRUE(find_method("flash")->options_must_be_dict);
+  EXPECT_FALSE(find_method("open_transport")->options_must_be_dict);
+  EXPECT_TRUE(find_method("close_transport")->params.empty());
+  EXPECT_EQ(find_method("reboot"), nullptr);
+  for (std::string_view m : kOptionMethods)
+    EXPECT_NE(find_method(m), nullptr) << m;
+}
+
+// The text fast paths write exactly what dump_ascii_json of the typed message gives.
+TEST(Messages, TransportFastPathsMatchTheTypedText) {
+  const std::vector<std::uint8_t> bytes = {'f', 'o', 'o', 0x1b, 0, 255, 7};
+  std::string text;
+  append_json_text(ReadTransportParams{128, 0.25}, text);
+  EXPECT_EQ(text, dump_ascii_json(Json(ReadTransportParams{128, 0.25})));
+  text.clear();
+  append_json_text(ReadTransportParams{4, std::nullopt}, text);
+  EXPECT_EQ(text, dump_ascii_json(Json(ReadTransportParams{4, std::nullopt})));
+  text.clear();
+  append_write_transport_params(bytes, 5.0, text);
+  EXPECT_EQ(text, dump_ascii_json(Json(WriteTransportParams{bytes, 5.0})));
+  text.clear();
+  append_read_transport_result(bytes, text);
+  EXPECT_EQ(text, dump_ascii_json(Json(ReadTransportResult{bytes})));
+
+  std::vector<std::uint8_t> out = {9};
+  ASSERT_TRUE(read_transport_result_from_text(text, out));
+  EXPECT_EQ(out, (std::vector<std::uint8_t>{9, 'f', 'o', 'o', 0x1b, 0, 255, 7}));
+  out = {9};
+  EXPECT_FALSE(read_transport_result_from_text(R"({"data": "W^Z\u0070B"})", out));
+  EXPECT_FALSE(read_transport_result_from_text(R"({"data": "W^ZpB", "x": 1})", out));
+  EXPECT_FALSE(read_transport_result_from_text("null", out));
+  EXPECT_EQ(out, std::vector<std::uint8_t>{9});
+}
+
+TEST(Messages, ProtocolVersionIsCheckedFirst) {
+  EXPECT_NO_THROW(check_protocol_version(Json::parse(R"({"protocol_version": 1})")));
+  EXPECT_EQ(error_text([] { check_protocol_version(Json::parse(R"({"platform_name": "x"})")); }),
+            "the reply has no protocol_version (a pre-2021 server?)");
+  EXPECT_EQ(error_text([] { check_protocol_version(Json::parse(R"({"protocol_version": 0})")); }),
+            "microTVM API Server supports protocol version 0; want 1");
 }
 
 // Spec §7 item 17: the standard option list.
@@ -166,6 +220,28 @@ TEST(JsonRpc, RequestAndReplyKeyOrder) {
   EXPECT_TRUE(jsonrpc::is_known_error_code(-32602));
   EXPECT_FALSE(jsonrpc::is_known_error_code(-1));
   EXPECT_STREQ(jsonrpc::error_code_name(-32601), "METHOD_NOT_FOUND");
+}
+
+TEST(JsonRpc, AppendedEnvelopesMatchTheJsonOnes) {
+  std::string line;
+  jsonrpc::append_request_head(line, "read_transport");
+  line += R"({"n": 4})";
+  jsonrpc::append_request_tail(line, 12);
+  EXPECT_EQ(line, dump_ascii_json(jsonrpc::make_request("read_transport",
+                                                        Json::parse(R"({"n": 4})"), Json(12))));
+  line.clear();
+  jsonrpc::append_result_reply_head(line, Json("a"));
+  line += "null}";
+  EXPECT_EQ(line, dump_ascii_json(jsonrpc::make_result_reply(Json("a"), nullptr)));
+
+  EXPECT_EQ(jsonrpc::plain_result_text(R"({"jsonrpc": "2.0", "id": 12, "result": {"a": 1}})", 12),
+            R"({"a": 1})");
+  EXPECT_EQ(jsonrpc::plain_result_text(R"({"jsonrpc": "2.0", "id": 12, "result": null})", 1),
+            std::nullopt);
+  EXPECT_EQ(jsonrpc::plain_result_text(R"({"jsonrpc": "2.0", "id": 1, "error": {}})", 1),
+            std::nullopt);
+  EXPECT_EQ(jsonrpc::plain_result_text(R"({"id": 1, "jsonrpc": "2.0", "result": null})", 1),
+            std::nullopt);
 }
 
 TEST(JsonRpc, DecodeReplyChecksLikeTvmClient) {

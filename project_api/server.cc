@@ -12,7 +12,6 @@
 #include <memory>
 #include <typeinfo>
 
-#include "utvm/project_api/base85.h"
 #include "utvm/project_api/jsonrpc.h"
 #include "utvm/project_api/line_io.h"
 
@@ -33,28 +32,6 @@ struct RpcFailure {
   int code;
   std::string message;
 };
-
-struct MethodSpec {
-  std::string_view name;
-  std::vector<std::string_view> params;  // in TVM's signature order
-  bool check_options_type;               // build/flash: `options` must be a dict
-};
-
-const std::vector<MethodSpec>& method_specs() {
-  static const std::vector<MethodSpec> specs = {
-      {method::kServerInfoQuery, {"tvm_version"}, false},
-      {method::kGenerateProject,
-       {"model_library_format_path", "standalone_crt_dir", "project_dir", "options"},
-       false},
-      {method::kBuild, {"options"}, true},
-      {method::kFlash, {"options"}, true},
-      {method::kOpenTransport, {"options"}, false},
-      {method::kCloseTransport, {}, true},
-      {method::kReadTransport, {"n", "timeout_sec"}, false},
-      {method::kWriteTransport, {"data", "timeout_sec"}, false},
-  };
-  return specs;
-}
 
 // Python's type(x) spelling for decoded JSON values.
 const char* python_type(const Json& j) {
@@ -149,86 +126,53 @@ std::string validate(const Json& request) {
   return {};
 }
 
-std::string param_string(const Json& v, const char* name) {
-  if (!v.is_string()) {
-    throw std::invalid_argument(std::string("parameter ") + name + ": want str, got " +
-                                python_type(v));
-  }
-  return v.get<std::string>();
-}
-
-std::optional<double> param_timeout(const Json& v) {
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_number()) {
-    throw std::invalid_argument(std::string("parameter timeout_sec: want float or None, got ") +
-                                python_type(v));
-  }
-  return v.get<double>();
-}
-
-// Runs the handler method; returns the result reply line for `id` (so transport replies can be
-// written without building a JSON object for the payload).
+// Runs the handler method with its typed params; returns the result reply line for `id`. The
+// replies that matter for speed (server_info_query, read_transport) are appended as text.
 std::string call_handler(Handler& handler, std::string_view m, const Json& params, const Json& id) {
+  std::string out;
   if (m == method::kServerInfoQuery) {
-    const Json& v = params["tvm_version"];
     const ServerInfo info =
-        handler.server_info_query(v.is_string() ? v.get<std::string>() : dump_ascii_json(v));
-    std::string out = "{\"jsonrpc\": \"2.0\", \"id\": ";
-    dump_ascii_json_append(id, out);
-    out += ", \"result\": ";
+        handler.server_info_query(params.get<ServerInfoQueryParams>().tvm_version);
+    jsonrpc::append_result_reply_head(out, id);
     append_json_text(info, out);
     out += '}';
     return out;
   }
   if (m == method::kGenerateProject) {
-    handler.generate_project(
-        param_string(params["model_library_format_path"], "model_library_format_path"),
-        param_string(params["standalone_crt_dir"], "standalone_crt_dir"),
-        param_string(params["project_dir"], "project_dir"), nlohmann::json(params["options"]));
+    const auto p = params.get<GenerateProjectParams>();
+    handler.generate_project(p.model_library_format_path, p.standalone_crt_dir, p.project_dir,
+                             p.options);
     return jsonrpc::result_reply_line(id, nullptr);
   }
   if (m == method::kBuild) {
-    handler.build(nlohmann::json(params["options"]));
+    handler.build(params.get<BuildParams>().options);
     return jsonrpc::result_reply_line(id, nullptr);
   }
   if (m == method::kFlash) {
-    handler.flash(nlohmann::json(params["options"]));
+    handler.flash(params.get<FlashParams>().options);
     return jsonrpc::result_reply_line(id, nullptr);
   }
   if (m == method::kOpenTransport) {
-    const TransportTimeouts t = handler.open_transport(nlohmann::json(params["options"]));
+    const TransportTimeouts t = handler.open_transport(params.get<OpenTransportParams>().options);
     return jsonrpc::result_reply_line(id, Json(OpenTransportResult{t}));
   }
   if (m == method::kCloseTransport) {
+    params.get<CloseTransportParams>();
     handler.close_transport();
     return jsonrpc::result_reply_line(id, nullptr);
   }
   if (m == method::kReadTransport) {
-    const Json& n = params["n"];
-    if (!n.is_number_integer() || (!n.is_number_unsigned() && n.get<std::int64_t>() < 0)) {
-      throw std::invalid_argument(std::string("parameter n: want a non-negative int, got ") +
-                                  python_repr(n));
-    }
-    const std::vector<std::uint8_t> data = handler.read_transport(
-        static_cast<std::size_t>(n.get<std::uint64_t>()), param_timeout(params["timeout_sec"]));
-    // Base85 text is JSON-safe, so the payload goes straight into the reply line.
-    std::string out = "{\"jsonrpc\": \"2.0\", \"id\": ";
-    dump_ascii_json_append(id, out);
-    out.reserve(out.size() + data.size() * 5 / 4 + 32);
-    out += ", \"result\": {\"data\": \"";
-    b85encode_append(data, out);
-    out += "\"}}";
+    const auto p = params.get<ReadTransportParams>();
+    const std::vector<std::uint8_t> data =
+        handler.read_transport(static_cast<std::size_t>(p.n), p.timeout_sec);
+    jsonrpc::append_result_reply_head(out, id);
+    append_read_transport_result(data, out);
+    out += '}';
     return out;
   }
   if (m == method::kWriteTransport) {
-    const Json& data = params["data"];
-    if (!data.is_string()) {
-      throw std::invalid_argument(std::string("parameter data: want str, got ") +
-                                  python_type(data));
-    }
-    const std::optional<double> timeout = param_timeout(params["timeout_sec"]);
-    const std::vector<std::uint8_t> bytes = b85decode(data.get_ref<const std::string&>());
-    handler.write_transport(bytes, timeout);
+    const auto p = params.get<WriteTransportParams>();
+    handler.write_transport(p.data, p.timeout_sec);
     return jsonrpc::result_reply_line(id, nullptr);
   }
   throw std::logic_error("unreachable: method not dispatched");
@@ -283,10 +227,7 @@ RequestOutcome handle_request_line(Handler& handler, std::string_view line,
   const Json& params = request["params"];
 
   // Dispatch checks (-32601/-32602): the request id is echoed and serving continues.
-  const MethodSpec* spec = nullptr;
-  for (const auto& s : method_specs()) {
-    if (s.name == m) spec = &s;
-  }
+  const MethodSignature* spec = find_method(m);
   std::optional<RpcFailure> failure;
   if (!spec) {
     failure = RpcFailure{kMethodNotFound, m + ": no such method"};
@@ -298,7 +239,7 @@ RequestOutcome handle_request_line(Handler& handler, std::string_view line,
                              "method " + m + ": parameter " + std::string(p) + " not given"};
         break;
       }
-      if (spec->check_options_type && !it->is_object()) {
+      if (spec->options_must_be_dict && !it->is_object()) {
         failure = RpcFailure{kInvalidParams, "method " + m + ": parameter " + std::string(p) +
                                                  ": want <class 'dict'>, got " + python_type(*it)};
         break;

@@ -30,11 +30,12 @@ ZEPHYR_TOOLS=(
   python3-dateutil python3-packaging device-tree-compiler picolibc-arm-none-eabi
   gcc-i686-linux-gnu qemu-system-x86
 )
-# Building utvm: compilers and libraries; utvm-avr-sim links libsimavr, ELF loading needs libelf
+# Building utvm: compilers and libraries; utvm-avr-sim links libsimavr, ELF loading needs libelf,
+# the project record's model digest (SHA-256) comes from nettle
 BUILD=(
   g++ make pkg-config
   nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libserialport-dev
-  libdlpack-dev zlib1g-dev libsimavr-dev libelf-dev
+  libdlpack-dev zlib1g-dev libsimavr-dev libelf-dev nettle-dev
 )
 # Tests, benchmarks, fuzzing, formatting, packaging; hyperfine times the CLI end to end for
 # docs/performance.md; zsh and fish run the completion scripts, groff renders the man page

@@ -295,6 +295,8 @@ TEST(ModelBad, CorruptParamsNamesFileAndOffset) {
 TEST(Sanitize, LikeTvm) {
   EXPECT_EQ(sanitize_name("serving_default_input_1:0"), "serving_default_input_1_0");
   EXPECT_EQ(sanitize_name("a.b-c d"), "a_b_c_d");
+  EXPECT_EQ(sanitize_name("a-b.c/d"), "a_b_c_d");
+  EXPECT_EQ(symbol_prefix("My-Net"), "tvmgen_my_net");
   Module m;
   m.name = "My-Net";
   EXPECT_EQ(m.symbol_prefix(), "tvmgen_my_net");

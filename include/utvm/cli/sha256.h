@@ -1,5 +1,5 @@
-// SHA-256 (FIPS 180-4) for content digests, e.g. the MLF digest recorded in utvm-project.json.
-// Small and dependency-free; not meant for secrets (no constant-time guarantees needed here).
+// SHA-256 (FIPS 180-4) content digests, e.g. the MLF digest recorded in utvm-project.json and
+// compared by later steps; computed by nettle.
 #pragma once
 
 #include <array>
@@ -9,22 +9,22 @@
 #include <string>
 #include <string_view>
 
+#include <nettle/sha2.h>
+
 namespace utvm::cli {
 
 class Sha256 {
  public:
   Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, std::size_t size);
   void update(std::string_view s) { update(s.data(), s.size()); }
   std::array<std::uint8_t, 32> finish();  // the object must not be updated afterwards
   std::string finish_hex();
 
  private:
-  void compress(const std::uint8_t* block);
-  std::array<std::uint32_t, 8> h_;
-  std::array<std::uint8_t, 64> buf_;
-  std::size_t buf_len_ = 0;
-  std::uint64_t total_ = 0;
+  sha256_ctx ctx_;
 };
 
 std::string sha256_hex(std::string_view data);

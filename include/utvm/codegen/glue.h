@@ -64,9 +64,6 @@ struct GlueOptions {
 // Arena size for a module workspace: workspace + 64 bytes of alignment slack, rounded up to 16.
 uint64_t default_arena_bytes(uint64_t module_workspace_bytes);
 
-// TVM's SanitizeName: every character that is not [A-Za-z0-9] becomes '_'.
-std::string sanitize_c_name(std::string_view name);
-
 // Member names of struct tvmgen_<mod>_inputs / _outputs, in declaration order, read from the
 // text of tvmgen_<mod>.h. Throws utvm::Error(kBadInput) when a struct is missing.
 // workspace_pools / devices are empty when the header has no such struct (TVM emits them only

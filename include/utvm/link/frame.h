@@ -10,7 +10,7 @@
 
 namespace utvm::link {
 
-// CRC-16/CCITT-FALSE (table-driven); start with 0xFFFF. Same result as the device's crc16.c.
+// CRC-16/CCITT-FALSE; start with 0xFFFF. The device's own crc16.c (slicing-by-8 variant).
 std::uint16_t crc16(std::span<const std::uint8_t> data, std::uint16_t crc = 0xFFFF);
 
 // Appends one frame (header, payload = head followed by body, CRC) to out.

@@ -80,8 +80,11 @@ Model load_model(const Archive& archive, const std::string& archive_name_for_err
 // Convenience: Archive::read(tar, limits) + load_model.
 Model load_model(const std::filesystem::path& tar, const ArchiveLimits& limits = {});
 
-// TVM's SanitizeName: every non-alphanumeric character becomes '_'.
+// TVM's SanitizeName: every character that is not [A-Za-z0-9] becomes '_'. The one spelling of
+// model, module and tensor names in C identifiers (mlf's c_name, codegen's members and glue).
 std::string sanitize_name(std::string_view name);
+// "tvmgen_" + the sanitised module name, lower-cased: the prefix of the module's C symbols.
+std::string symbol_prefix(std::string_view module_name);
 
 const char* to_string(Executor executor);      // "aot" | "graph"
 const char* to_string(Interface interface);    // "c" | "packed"

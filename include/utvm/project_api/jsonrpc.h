@@ -3,6 +3,7 @@
 // decoding. It knows nothing of Project API methods (see messages.h for those).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,20 @@ Json make_error_reply(Json id, int code, std::string_view message, Json data = n
 // The ready-to-write line (no trailing newline) of a result reply, built without copying
 // `result` into a reply object first.
 std::string result_reply_line(const Json& id, const Json& result);
+
+// Envelopes built by appending, around params/result text a caller appends itself (messages.h's
+// fast paths), byte for byte what dump_ascii_json of make_request/make_result_reply gives:
+//   append_request_head(out, m)  {"jsonrpc": "2.0", "method": "<m>", "params":
+//   append_request_tail(out, id) , "id": <id>}
+//   append_result_reply_head(out, id)  {"jsonrpc": "2.0", "id": <id>, "result":
+//   ... then '}' closes the reply.
+// `method` must need no JSON escaping (the Project API's names do not).
+void append_request_head(std::string& out, std::string_view method);
+void append_request_tail(std::string& out, std::int64_t id);
+void append_result_reply_head(std::string& out, const Json& id);
+// The result text of `line` when it is exactly {"jsonrpc": "2.0", "id": <id>, "result": ...}
+// in that key order (the usual reply); nullopt otherwise (the caller then decodes it in full).
+std::optional<std::string_view> plain_result_text(std::string_view line, std::int64_t id);
 
 // A decoded reply: exactly one of result / error is meaningful.
 struct Reply {

@@ -1,13 +1,20 @@
-// The Project API's messages as typed structs: the ONE place that knows the wire field names.
+// The Project API's messages as typed structs: the ONE place that knows the wire field names and
+// each method's parameters (the client and the server SDK speak only these structs).
 // Each struct has nlohmann-style to_json/from_json for the wire Json type (ordered keys, so
 // to_json emits TVM's key order). from_json is strict: a missing key or a wrong type throws
 // utvm::Error(kServerError) naming the message and the field, e.g.
-// "server_info_query result: project_options[1].help: want string, got null".
-// Unknown extra keys are ignored when reading (forward compatibility).
+// "server_info_query result: project_options[1].help: want string, got null"; the exceptions are
+// what TVM's server passes through unchecked (`tvm_version` of any type, `options` of any type:
+// the dispatcher checks the dict for build and flash). Unknown extra keys are ignored when reading.
+//
+// The transport messages also have text fast paths (append_* / *_from_text below): they write or
+// read the same bytes as to_json/from_json without a JSON tree, with base85 encoded and decoded
+// in place, because they carry the device's data on every call.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +42,15 @@ inline constexpr std::string_view kOptionMethods[] = {method::kGenerateProject, 
                                                       method::kFlash, method::kOpenTransport};
 
 inline constexpr int kProtocolVersion = 1;
+
+// A method's parameters as the server's dispatcher checks them (server.py's _dispatch).
+struct MethodSignature {
+  std::string_view name;
+  std::vector<std::string_view> params;  // in TVM's signature order; all required, no others
+  bool options_must_be_dict;             // build/flash: a non-dict `options` is -32602
+};
+// The signature of `method`; nullptr for a method the Project API does not have.
+const MethodSignature* find_method(std::string_view method);
 
 // One entry of server_info_query's project_options. On the wire all seven keys are always
 // present, in the order name, choices, default, type, required, optional, help, with explicit
@@ -70,16 +86,16 @@ struct TransportTimeouts {
 
 // ---- params / results per method -------------------------------------------------------------
 struct ServerInfoQueryParams {
-  std::string tvm_version;
+  std::string tvm_version;  // read from any JSON value: a non-string arrives as its JSON text
 };
 struct GenerateProjectParams {
   std::string model_library_format_path;
   std::string standalone_crt_dir;
   std::string project_dir;
-  nlohmann::json options = nlohmann::json::object();
+  nlohmann::json options = nlohmann::json::object();  // any JSON value is read as sent
 };
-struct OptionsParams {  // build, flash, open_transport
-  nlohmann::json options = nlohmann::json::object();
+struct OptionsParams {                                // build, flash, open_transport
+  nlohmann::json options = nlohmann::json::object();  // any JSON value is read as sent
 };
 using BuildParams = OptionsParams;
 using FlashParams = OptionsParams;
@@ -126,6 +142,22 @@ void from_json(const Json& j, WriteTransportParams& v);
 // Appends exactly dump_ascii_json(Json(v)) without building a JSON tree (the server's
 // server_info_query reply is on every client start-up path).
 void append_json_text(const ServerInfo& v, std::string& out);
+// server_info_query's result must carry protocol_version == kProtocolVersion; checked before the
+// rest of the result is read, since an older server's reply has another shape. Throws
+// utvm::Error(kServerError) "result is not an object: ...", "the reply has no protocol_version (a
+// pre-2021 server?)" or "microTVM API Server supports protocol version <v>; want 1".
+void check_protocol_version(const Json& server_info_result);
+
+// ---- transport fast paths: the same text as dump_ascii_json(Json(...)) --------------------------
+void append_json_text(const ReadTransportParams& v, std::string& out);
+// WriteTransportParams' text for bytes the caller owns (no copy into a WriteTransportParams).
+void append_write_transport_params(std::span<const std::uint8_t> data,
+                                   std::optional<double> timeout_sec, std::string& out);
+// ReadTransportResult's text for bytes the caller owns.
+void append_read_transport_result(std::span<const std::uint8_t> data, std::string& out);
+// Decodes `text` when it is exactly {"data": "<base85>"} and appends the bytes to `out`; returns
+// false (and leaves `out` as it was) for any other text, which the caller then parses as JSON.
+bool read_transport_result_from_text(std::string_view text, std::vector<std::uint8_t>& out);
 
 // server.py's default_project_options(): the seven standard options, all for generate_project
 // (verbose, project_type, board, cmsis_path, warning_as_error, compile_definitions,
