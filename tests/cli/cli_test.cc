@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "test_util.h"  // mlf/tests: tar archives in memory
+#include "test_util.h"  // mlf/testing: tar archives in memory
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
 
