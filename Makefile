@@ -6,6 +6,7 @@
 #   make bench   build and run the benchmarks (build/bin/utvm-bench)
 #   make fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make test-sanitize  the unit tests under ASan+UBSan (any report fails; .ci/run runs it)
+#   make tidy    clang-tidy (.clang-tidy) over the production sources; any finding fails
 #   make format  reformat the sources with the project's .clang-format
 
 BUILD_DIR ?= build
@@ -19,7 +20,7 @@ SAN_TESTS ?= subprocess_test output_file_test npz_test utvm_mlf_tests options_te
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean package
+.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean package tidy
 
 all: build
 
@@ -60,6 +61,9 @@ fuzz: deps
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DUTVM_FUZZ=ON
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target utvm-fuzzers
 	bash scripts/run-fuzzers.sh $(FUZZ_DIR)/bin $(FUZZ_SECONDS)
+
+tidy: configure
+	bash scripts/tidy.sh $(BUILD_DIR) $(JOBS)
 
 format:
 	bash scripts/format.sh fix

@@ -192,7 +192,9 @@ std::vector<npz::Array> prepare_inputs(const std::vector<TensorSpec>& specs,
                                        const std::string& given_file, FillMode fill,
                                        std::uint64_t seed) {
   std::map<std::string, const npz::Array*> by_name;
-  for (const auto& [name, array] : given) {
+  for (const auto& entry : given) {
+    const std::string& name = entry.first;  // a plain reference: lambdas capture it (C++17 rule)
+    const npz::Array& array = entry.second;
     auto it = std::find_if(specs.begin(), specs.end(),
                            [&](const TensorSpec& s) { return s.name == name; });
     if (it == specs.end()) {

@@ -41,7 +41,7 @@ BUILD=(
 # docs/performance.md; zsh and fish run the completion scripts, groff renders the man page
 TEST_TOOLS=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  clang clang-format libclang-rt-14-dev python3
+  clang clang-format clang-tidy libclang-rt-14-dev python3
   hyperfine dpkg-dev fakeroot zsh fish groff-base
 )
 
