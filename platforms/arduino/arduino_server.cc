@@ -108,12 +108,12 @@ std::string board_port(const Board& board, const json& options, const char* step
     }
     return *p;
   }
-  if (!board.vid || !board.pid) {
+  if (!board.usb) {
     throw api::ServerError(fmt::format(
         "{}: board {} has no USB identity in boards.json; set option port", step, board.name));
   }
   try {
-    transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+    transport::UsbMatch match{board.usb->vid, board.usb->pid, str_option(options, "serial_number")};
     return transport::wait_for_serial_port(
                match, "board " + board.name,
                "--project-option serial_number=SN (or port=/dev/ttyXXX)", wait)
@@ -127,8 +127,8 @@ std::string board_port(const Board& board, const json& options, const char* step
 MemoryReport avr_memory_report(const std::string& size_output, const Board& board) {
   MemoryReport r;
   r.board = board.name;
-  r.flash_size = board.flash_bytes;
-  r.ram_size = board.ram_bytes;
+  r.flash_size = board.flash.size;
+  r.ram_size = board.ram.size;
   r.stack = kStackReserveBytes;
   std::istringstream in(size_output);
   for (std::string line; std::getline(in, line);) {
@@ -153,15 +153,15 @@ std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std:
                                                                       const Board& board) {
   if (auto o = baremetal::parse_linker_overflow(log)) {
     const bool ram = o->region == "data";
-    return std::make_pair(ram, (ram ? board.ram_bytes : board.flash_bytes) + o->bytes);
+    return std::make_pair(ram, (ram ? board.ram.size : board.flash.size) + o->bytes);
   }
   static const std::regex kNotWithin(
       R"(address 0x([0-9a-fA-F]+) of .* section [`'](\.[A-Za-z0-9_.]+)' is not within region [`']data')");
   std::smatch m;
-  if (board.ram_start == 0 || !std::regex_search(log, m, kNotWithin)) return std::nullopt;
+  if (board.ram.origin == 0 || !std::regex_search(log, m, kNotWithin)) return std::nullopt;
   const std::uint64_t end = std::stoull(m[1].str(), nullptr, 16) & 0xffffu;
-  if (end <= board.ram_start) return std::nullopt;
-  return std::make_pair(true, end - board.ram_start + kStackReserveBytes);
+  if (end <= board.ram.origin) return std::nullopt;
+  return std::make_pair(true, end - board.ram.origin + kStackReserveBytes);
 }
 
 }  // namespace
@@ -342,7 +342,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     copy_tree(device_sources_ / "include", src / "runtime" / "include");
     copy_tree(device_sources_ / "src", src / "runtime" / "src");
     copy_tree(device_sources_ / "ports" / "arduino", src / "port");
-    const std::uint64_t link_rx = board.ram_bytes >= 4096 ? 128 : 64;
+    const std::uint64_t link_rx = board.ram.size >= 4096 ? 128 : 64;
     write_file(src / "port" / "utvm_config.h",
                fmt::format("/* Written by utvm create-project (arduino platform, board {}). */\n"
                            "#ifndef UTVM_CONFIG_H_\n#define UTVM_CONFIG_H_\n"
@@ -423,18 +423,18 @@ void ArduinoHandler::build(const json& options) {
   const std::uint64_t ram = fp.value("ram", std::uint64_t{0});
   const std::uint64_t flash = fp.value("flash", std::uint64_t{0});
   const std::string what = fmt::format("model '{}'", model_name);
-  if (ram > board.ram_bytes) {
+  if (ram > board.ram.size) {
     throw api::ServerError(fmt::format(
         "build: {} (workspace {} B, tensors {} B, constants {} B{}, link buffer {} B, runtime "
         "and stack {} B)",
-        baremetal::does_not_fit(what, "RAM", ram, board.ram_bytes, board.name),
+        baremetal::does_not_fit(what, "RAM", ram, board.ram.size, board.name),
         fp.value("workspace", 0), fp.value("io", 0), fp.value("constants", 0),
         board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.value("link_rx", 0),
         kRuntimeRamBytes + kStackReserveBytes));
   }
-  if (flash > board.flash_bytes) {
+  if (flash > board.flash.size) {
     throw api::ServerError(fmt::format(
-        "build: {}", baremetal::does_not_fit(what, "flash", flash, board.flash_bytes, board.name)));
+        "build: {}", baremetal::does_not_fit(what, "flash", flash, board.flash.size, board.name)));
   }
 
   const bool verbose = bool_option(options, "verbose");
@@ -507,10 +507,10 @@ void ArduinoHandler::build(const json& options) {
       // The linker refused a firmware too big for the MCU: say by how much.
       if (auto need = linker_memory_shortfall(read_file(log), board)) {
         throw api::ServerError(fmt::format(
-            "build: {}", baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
-                                                 need->first ? "RAM" : "flash", need->second,
-                                                 need->first ? board.ram_bytes : board.flash_bytes,
-                                                 board.name)));
+            "build: {}",
+            baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                                    need->first ? "RAM" : "flash", need->second,
+                                    need->first ? board.ram.size : board.flash.size, board.name)));
       }
       // The link may have produced an ELF that the size check refused: say by how much.
       const fs::path elf = out_dir / (ino.filename().string() + ".elf");
@@ -583,7 +583,7 @@ void ArduinoHandler::flash(const json& options) {
                    {"bytes", fs::file_size(elf)},
                    {"board", board.name},
                    {"emulator", "simavr"},
-                   {"mcu", board.simavr_mcu}};
+                   {"mcu", board.emulator->machine}};
     write_file(build_dir / "flash.json", record.dump(2) + "\n");
     return;
   }
@@ -670,7 +670,7 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
     SpawnOptions spec;
     spec.argv = {simulator_.string(),
                  "--mcu",
-                 board.simavr_mcu,
+                 board.emulator->machine,
                  "--freq",
                  std::to_string(board.cpu_clock_hz),
                  image.string()};

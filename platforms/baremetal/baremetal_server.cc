@@ -104,9 +104,9 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
           fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
         }
 
+        write_file(tmp / "board.cmake", board_cmake(board));
         std::ostringstream pc;
         pc << "# Written by utvm create-project (baremetal platform).\n"
-           << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
            << "set(UTVM_STACK_SIZE " << stack << ")\n"
            << "set(UTVM_EXTRA_CFLAGS" << cmake_list(split_words(cflags)) << ")\n"
            << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
@@ -220,7 +220,7 @@ void BaremetalHandler::flash(const json& /*options*/) {
   } catch (const std::exception& e) {
     throw api::ServerError(fmt::format("flash: {}", e.what()));
   }
-  if (board.qemu_machine.empty()) {
+  if (!board.emulator) {
     throw api::ServerError(
         fmt::format("flash: board {} is not emulated; program {} with the board's own tools",
                     board.name, elf.string()));
@@ -238,7 +238,7 @@ void BaremetalHandler::flash(const json& /*options*/) {
   json record = {{"image", (dir_ / "build" / "flashed.elf").string()},
                  {"bytes", fs::file_size(elf)},
                  {"board", board.name},
-                 {"qemu_machine", board.qemu_machine}};
+                 {"qemu_machine", board.emulator->machine}};
   write_file(dir_ / "build" / "flash.json", record.dump(2) + "\n");
 }
 
@@ -256,12 +256,12 @@ api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
   } catch (const std::exception& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  if (board.qemu_machine.empty()) {
+  if (!board.emulator) {
     throw api::ServerError(fmt::format("open_transport: board {} is not emulated", board.name));
   }
   transport::QemuOptions q;
-  q.machine = board.qemu_machine;
-  q.cpu = board.qemu_cpu;
+  q.machine = board.emulator->machine;
+  q.cpu = board.emulator->cpu;
   q.kernel = image;
   q.log_file = dir_ / "build" / "qemu.log";
   if (auto channel = str_option(options, "qemu_channel")) {

@@ -31,7 +31,8 @@ TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
   EXPECT_EQ(m3.ram.origin, 0x20000000u);
   EXPECT_EQ(m3.uart_kind, "cmsdk");
   EXPECT_EQ(m3.uart_base, 0x40004000u);
-  EXPECT_EQ(m3.qemu_machine, "mps2-an385");
+  ASSERT_TRUE(m3.emulator);
+  EXPECT_EQ(m3.emulator->machine, "mps2-an385");
   EXPECT_EQ(m3.cpu_clock_hz, 25000000u);
   const Board& m33 = boards.at("mps2_an521");
   EXPECT_EQ(m33.flash.origin, 0x10000000u);
@@ -43,7 +44,8 @@ TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
   EXPECT_EQ(m55.flash.size, 512u << 10);
   EXPECT_EQ(m55.ram.origin, 0x31000000u);
   EXPECT_EQ(m55.uart_base, 0x59303000u);
-  EXPECT_EQ(m55.qemu_machine, "mps3-an547");
+  ASSERT_TRUE(m55.emulator);
+  EXPECT_EQ(m55.emulator->machine, "mps3-an547");
 }
 
 // Every UART kind and timer a board names has its driver in the port: data needs no code change.
@@ -70,9 +72,9 @@ TEST(Boards, UnknownBoardListsTheKnownOnes) {
 
 TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
   auto p = write_temp("broken_boards.json", R"({"boards": {"b1": {"cpu": "cortex-m3",
-      "cflags": ["-mthumb"], "flash": {"origin": "0x0", "size": "lots"},
-      "ram": {"origin": 0, "size": 1024}, "uart": {"kind": "cmsdk", "base": "0x40004000"},
-      "timer": "systick", "cpu_clock_hz": 1}}})");
+      "flash": {"origin": "0x0", "size": "lots"}, "ram": {"origin": 0, "size": 1024},
+      "cpu_clock_hz": 1, "baremetal": {"cflags": ["-mthumb"],
+      "uart": {"kind": "cmsdk", "base": "0x40004000"}, "timer": "systick"}}}})");
   try {
     load_boards(p);
     FAIL();
@@ -83,6 +85,16 @@ TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
     EXPECT_NE(what.find("b1"), std::string::npos) << what;
     EXPECT_NE(what.find("size"), std::string::npos) << what;
   }
+  // A board without its platform's own fields.
+  auto bare = write_temp("bare_boards.json", R"({"boards": {"b2": {"cpu": "cortex-m3",
+      "flash": {"size": 1024}, "ram": {"size": 1024}, "cpu_clock_hz": 1}}})");
+  try {
+    load_boards(bare);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), bare.string() + ": board 'b2': 'cflags' must be present");
+  }
+  fs::remove(bare);
   const fs::path not_json = write_temp("not_json.json", "{");
   EXPECT_THROW(load_boards(not_json), Error);
   EXPECT_THROW(load_boards("/nonexistent/boards.json"), Error);

@@ -99,50 +99,6 @@ void check_project_type(const json& options) {
   }
 }
 
-json read_boards_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ExitCode::kBadInput, fmt::format("cannot read board data {}", path.string()));
-  }
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
-  }
-  if (!doc.is_object() || !doc.contains("boards") || !doc["boards"].is_object()) {
-    throw Error(ExitCode::kBadInput,
-                fmt::format("{}: expected {{\"boards\": {{name: {{...}}}}}}", path.string()));
-  }
-  return std::move(doc["boards"]);
-}
-
-void BoardFieldReader::bad(const std::string& key, const std::string& want) const {
-  throw Error(ExitCode::kBadInput,
-              fmt::format("{}: board '{}': '{}' must be {}", file.string(), board, key, want));
-}
-
-const json& BoardFieldReader::at(const json& obj, const std::string& key) const {
-  auto it = obj.find(key);
-  if (it == obj.end()) bad(key, "present");
-  return *it;
-}
-
-std::string BoardFieldReader::str(const json& obj, const std::string& key, bool required) const {
-  auto it = obj.find(key);
-  if (it == obj.end() && !required) return {};
-  const json& v = at(obj, key);
-  if (!v.is_string()) bad(key, "a string");
-  return v.get<std::string>();
-}
-
-void unknown_board(const std::string& name, std::string_view platform,
-                   const std::vector<std::string>& known) {
-  throw Error(ExitCode::kOption, fmt::format("unknown board '{}' ({} boards: {}){}", name, platform,
-                                             fmt::join(known, ", "), did_you_mean(name, known)));
-}
-
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);
@@ -159,52 +115,6 @@ std::string read_file(const fs::path& path) {
 
 std::string tail(const std::string& text, std::size_t max) {
   return text.size() > max ? "..." + text.substr(text.size() - max) : text;
-}
-
-std::string cmake_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\' || c == '$' || c == ';') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string cmake_list(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words)
-    out += " " + cmake_quote(w);
-  return out;
-}
-
-std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix) {
-  std::string out;
-  for (const auto& src : sources) {
-    const bool dot = src.rfind("./", 0) == 0;
-    out += "  " + cmake_quote(prefix + (dot ? src.substr(2) : src)) + "\n";
-  }
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string w; in >> w;)
-    out.push_back(w);
-  return out;
 }
 
 void copy_tree(const fs::path& from, const fs::path& to) {

@@ -16,9 +16,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/quoting.h"
 #include "utvm/common/error.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
+#include "utvm/platforms/board.h"
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
 #include "utvm/project_api/messages.h"
@@ -44,15 +46,6 @@ std::optional<std::uint64_t> uint_option(const nlohmann::json& options, const ch
 // unless `dir` holds model.tar, then a project whose model_library_format_path is that file's
 // absolute path.
 project_api::ServerInfo server_info_for(std::string platform, const std::filesystem::path& dir);
-
-// The names in a board table (a platform's load_boards), in order.
-template <class Board>
-std::vector<std::string> board_names(const std::map<std::string, Board>& boards) {
-  std::vector<std::string> names;
-  for (const auto& [name, board] : boards)
-    names.push_back(name);
-  return names;
-}
 
 // The `board` option (required by generate_project, used by build, flash and open_transport)
 // whose choices are the boards `load_boards(dir / "boards.json")` reads. A broken boards.json
@@ -90,46 +83,12 @@ project_api::ProjectOption project_type_option(std::string help);
 // host_driven.
 void check_project_type(const nlohmann::json& options);
 
-// The {name: {...}} object of a platform's boards.json ({"boards": {name: {...}}}); throws
-// utvm::Error(kBadInput) naming the file when it cannot be read, is not JSON or is not so shaped.
-nlohmann::json read_boards_json(const std::filesystem::path& path);
-
-// Reads one board's fields of boards.json strictly: a missing or mistyped field is
-// utvm::Error(kBadInput) "<file>: board '<board>': '<key>' must be <want>".
-struct BoardFieldReader {
-  const std::filesystem::path& file;
-  const std::string& board;
-
-  [[noreturn]] void bad(const std::string& key, const std::string& want) const;
-  // obj[key]; missing is bad(key, "present").
-  const nlohmann::json& at(const nlohmann::json& obj, const std::string& key) const;
-  // The string obj[key]; empty when missing and not `required`.
-  std::string str(const nlohmann::json& obj, const std::string& key, bool required = true) const;
-};
-
-// The error find_board gives for a board a boards.json does not have: utvm::Error(kOption)
-// "unknown board '<name>' (<platform> boards: <known, comma separated>)".
-[[noreturn]] void unknown_board(const std::string& name, std::string_view platform,
-                                const std::vector<std::string>& known);
-
 // Writes `text` to `path`, creating parent directories; throws utvm::Error on failure.
 void write_file(const std::filesystem::path& path, const std::string& text);
 // The whole file; empty when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 // The last `max` bytes of `text`, marked with "..." when cut.
 std::string tail(const std::string& text, std::size_t max = 4000);
-
-// A double-quoted CMake argument (", \, $ and ; escaped).
-std::string cmake_quote(const std::string& s);
-// " <quoted word>" per word: the elements of a CMake list, for set(NAME<list>).
-std::string cmake_list(const std::vector<std::string>& words);
-// One line "  <quoted prefix + source>" per model source (a leading "./" dropped), for a CMake
-// list of the model's C files.
-std::string cmake_source_lines(const std::vector<std::string>& sources, const std::string& prefix);
-// A single-quoted POSIX shell word.
-std::string shell_quote(const std::string& s);
-// Whitespace-separated words ("python3 -m west" -> {"python3", "-m", "west"}).
-std::vector<std::string> split_words(const std::string& s);
 
 // Copies the file or directory `from` (recursively) to `to`; a missing `from` is a broken
 // installation (utvm::Error).

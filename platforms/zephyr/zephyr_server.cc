@@ -170,7 +170,7 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   add("CONFIG_RING_BUFFER=y");
   add("CONFIG_UART_CONSOLE=n");
   add("CONFIG_UART_INTERRUPT_DRIVEN=y");
-  if (options.verbose && !board.is_qemu) add("CONFIG_LED=y");
+  if (options.verbose && !board.is_qemu()) add("CONFIG_LED=y");
   add("CONFIG_REBOOT=y");
   // picolibc, not newlib: Debian's newlib lacks the retargetable locking Zephyr requires, and
   // Zephyr's minimal libc has no expf/roundf/tanhf, which models call. x86 boards keep Zephyr's
@@ -331,12 +331,12 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     const std::uint64_t arena = draft.arena_bytes(workspace_option);
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
     const std::uint64_t ram = arena + draft.io_bytes() + stack + kRuntimeRamBytes;
-    if (board.ram_kib > 0 && ram > board.ram_kib * 1024) {
+    if (board.ram.size > 0 && ram > board.ram.size) {
       throw Error(ExitCode::kOption,
                   fmt::format("model '{}' needs about {} bytes of RAM (workspace {}, tensors {}, "
                               "stack {}, runtime {}) but board {} has {} KiB",
                               model_name, ram, arena, draft.io_bytes(), stack, kRuntimeRamBytes,
-                              board.name, board.ram_kib));
+                              board.name, board.ram.size / 1024));
     }
 
     std::optional<MlperfFirmware> mlperf_fw;
@@ -484,7 +484,7 @@ void ZephyrHandler::flash(const json& options) {
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
-  if (board.is_qemu) return;  // QEMU loads the image in open_transport
+  if (board.is_qemu()) return;  // QEMU loads the image in open_transport
 
   const auto west = west_command(options, project);
   if (west.empty()) {
@@ -528,17 +528,17 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   device_.close();
   const json project = read_project_json(dir_);
   const Board board = project_board(dir_, project, "open_transport");
-  if (board.is_qemu) {
+  if (board.is_qemu()) {
     const fs::path elf = dir_ / "build" / "zephyr" / "zephyr.elf";
     if (!fs::is_regular_file(elf)) {
       throw api::ServerError(
           fmt::format("open_transport: no firmware at {}; run build first", elf.string()));
     }
     transport::QemuOptions q;
-    q.binary = board.qemu->binary;
-    q.machine = board.qemu->machine;
-    q.cpu = board.qemu->cpu;
-    q.extra_args = board.qemu->args;
+    q.binary = board.emulator->binary;
+    q.machine = board.emulator->machine;
+    q.cpu = board.emulator->cpu;
+    q.extra_args = board.emulator->args;
     q.kernel = elf;
     q.log_file = dir_ / "build" / "qemu.log";
     std::unique_ptr<transport::QemuProcess> qemu;
@@ -560,7 +560,8 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   std::unique_ptr<transport::SerialPort> serial;
   try {
     if (path.empty()) {
-      transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+      transport::UsbMatch match{board.usb->vid, board.usb->pid,
+                                str_option(options, "serial_number")};
       if (!match.serial_number) {
         // The board flash used, if it was told which one.
         json rec;
