@@ -56,20 +56,12 @@ std::optional<bool> opt_bool_option(const json& options, const char* name) {
   return bool_option(options, name);
 }
 
-Board project_board(const fs::path& dir, const json& project, const char* step) {
-  try {
-    return find_board(dir / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
-  }
-}
-
 // arduino-cli as a command: option arduino_cli_cmd, else what generate_project recorded, else
 // arduino-cli on PATH; empty when there is none.
-std::vector<std::string> arduino_cli(const json& options, const json& project) {
+std::vector<std::string> arduino_cli(const json& options, const json& recorded) {
   if (auto c = str_option(options, "arduino_cli_cmd")) return split_words(*c);
-  if (auto it = project.find("arduino_cli_cmd");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("arduino_cli_cmd");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return split_words(it->get<std::string>());
   if (auto p = find_on_path("arduino-cli")) return {p->string()};
   return {};
@@ -389,47 +381,35 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     }
     std::uint64_t ram = arena + draft.io_bytes() + link_rx + kRuntimeRamBytes + kStackReserveBytes;
     if (board.is_avr()) ram += constants;
-    json project_json = {
-        {"platform", "arduino"},
-        {"board", board.name},
-        {"fqbn", board.fqbn},
-        {"project_type", "host_driven"},
-        {"model", model_name},
-        {"sketch", kSketch},
-        {"baud", baud},
-        {"arduino_cli_cmd", cli},
-        {"warning_as_error", werror},
-        {"includes_rewritten", rewritten},
-        {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint",
-         {{"ram", ram},
-          {"flash", constants},
-          {"workspace", arena},
-          {"io", draft.io_bytes()},
-          {"constants", constants},
-          {"weights_in_ram", board.is_avr()},
-          {"link_rx", link_rx}}},
-    };
-    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+    ProjectRecord record;
+    record.platform = "arduino";
+    record.board = board.name;
+    record.model = model_name;
+    record.cmsis = cmsis_project_json(cmsis);
+    record.footprint = {ram,       constants,      arena,  draft.io_bytes(),
+                        constants, board.is_avr(), link_rx};
+    record.platform_fields = {
+        {"fqbn", board.fqbn},     {"sketch", kSketch},          {"baud", baud},
+        {"arduino_cli_cmd", cli}, {"warning_as_error", werror}, {"includes_rewritten", rewritten}};
+    write_project_record(tmp, record);
   });
 }
 
 void ArduinoHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "build");
-  const std::string model_name = project.value("model", "model");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string& model_name = project.model;
   // Before compiling anything: does the metadata already say it cannot fit?
-  const json& fp = project.at("footprint");
-  const std::uint64_t ram = fp.value("ram", std::uint64_t{0});
-  const std::uint64_t flash = fp.value("flash", std::uint64_t{0});
+  const Footprint& fp = project.footprint;
+  const std::uint64_t ram = fp.ram;
+  const std::uint64_t flash = fp.flash;
   const std::string what = fmt::format("model '{}'", model_name);
   if (ram > board.ram.size) {
     throw api::ServerError(fmt::format(
         "build: {} (workspace {} B, tensors {} B, constants {} B{}, link buffer {} B, runtime "
         "and stack {} B)",
-        baremetal::does_not_fit(what, "RAM", ram, board.ram.size, board.name),
-        fp.value("workspace", 0), fp.value("io", 0), fp.value("constants", 0),
-        board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.value("link_rx", 0),
+        baremetal::does_not_fit(what, "RAM", ram, board.ram.size, board.name), fp.workspace, fp.io,
+        fp.constants, board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.link_rx,
         kRuntimeRamBytes + kStackReserveBytes));
   }
   if (flash > board.flash.size) {
@@ -439,8 +419,8 @@ void ArduinoHandler::build(const json& options) {
 
   const bool verbose = bool_option(options, "verbose");
   const bool werror = opt_bool_option(options, "warning_as_error")
-                          .value_or(project.value("warning_as_error", false));
-  const fs::path sketch = dir_ / project.value("sketch", std::string(kSketch));
+                          .value_or(project.platform_fields.value("warning_as_error", false));
+  const fs::path sketch = dir_ / project.platform_fields.value("sketch", std::string(kSketch));
   const fs::path ino = sketch / (sketch.filename().string() + ".ino");
   const fs::path build_dir = dir_ / "build";
   // The Arduino tools' build path: arduino-builder empties it when the build options change,
@@ -455,7 +435,7 @@ void ArduinoHandler::build(const json& options) {
   // The tools relink every time; a stale ELF must not pass for a build that made none.
   fs::remove(out_dir / (ino.filename().string() + ".elf"), ec);
 
-  const auto cli = arduino_cli(options, project);
+  const auto cli = arduino_cli(options, project.platform_fields);
   std::string c_flags = werror ? "-Wall -Wextra -Werror" : "";
   if (!cli.empty()) {
     std::vector<std::string> argv = cli;
@@ -547,7 +527,7 @@ void ArduinoHandler::build(const json& options) {
   write_memory_report(build_dir,
                       firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
                                             {report.flash_used(), report.flash_size}, report.stack,
-                                            model_memory(project)));
+                                            model_memory(project.footprint)));
   if (report.ram_used() > report.ram_size) {
     throw api::ServerError(
         fmt::format("build: {} (data {} B + bss {} B + {} B kept for the stack)",
@@ -558,10 +538,10 @@ void ArduinoHandler::build(const json& options) {
 }
 
 void ArduinoHandler::flash(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "flash");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "flash", find_board);
   const fs::path build_dir = dir_ / "build";
-  const std::string sketch_name = project.value("sketch", std::string(kSketch));
+  const std::string sketch_name = project.platform_fields.value("sketch", std::string(kSketch));
   const fs::path out_dir = build_dir / kArduinoBuildDir;
   const fs::path elf = out_dir / (sketch_name + ".ino.elf");
   if (!fs::is_regular_file(elf)) {
@@ -588,7 +568,7 @@ void ArduinoHandler::flash(const json& options) {
     return;
   }
 
-  const auto cli = arduino_cli(options, project);
+  const auto cli = arduino_cli(options, project.platform_fields);
   if (cli.empty() && !board.is_avr()) {
     throw api::ServerError(fmt::format("flash: board {} is uploaded with arduino-cli; {}",
                                        board.name, install_cli_hint(board)));
@@ -643,8 +623,8 @@ void ArduinoHandler::flash(const json& options) {
 
 api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
   device_.close();
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "open_transport");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "open_transport", find_board);
   if (use_emulator(board, options, "open_transport")) {
     const fs::path image = dir_ / "build" / "flashed.elf";
     if (!fs::is_regular_file(image)) {
@@ -695,7 +675,7 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
   }
 
   const std::string path = board_port(board, options, "open_transport", kReenumerateTimeout);
-  const unsigned baud = project.value("baud", board.baud);
+  const unsigned baud = project.platform_fields.value("baud", board.baud);
   std::unique_ptr<transport::SerialPort> serial;
   try {
     serial = std::make_unique<transport::SerialPort>(path, baud);

@@ -15,6 +15,7 @@
 #include "common/cmsis.h"
 #include "common/memory_report.h"
 #include "common/mlperf.h"
+#include "common/project_record.h"
 #include "common/server_util.h"
 #include "memory_report.h"
 #include "utvm/codegen/executor.h"
@@ -129,41 +130,30 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         write_file(tmp / "project.cmake", project_cmake);
 
         const std::uint64_t arena = draft.arena_bytes(workspace_option);
-        json project_json = {
-            {"platform", "baremetal"},
-            {"board", board.name},
-            {"model", model_name},
-            {"cmsis", cmsis_project_json(cmsis)},
-            {"project_type", mlperf_fw ? "mlperf_tiny" : "host_driven"},
-            {"footprint",
-             {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes +
-                          (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-              {"flash", draft.constants_bytes()},
-              {"workspace", arena},
-              {"io", draft.io_bytes()},
-              {"constants", draft.constants_bytes()}}},
-        };
-        if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
-        write_file(tmp / "project.json", project_json.dump(2) + "\n");
+        ProjectRecord record;
+        record.platform = "baremetal";
+        record.board = board.name;
+        record.model = model_name;
+        record.cmsis = cmsis_project_json(cmsis);
+        record.project_type = mlperf_fw ? "mlperf_tiny" : "host_driven";
+        record.footprint.ram = arena + draft.io_bytes() + stack + kRuntimeRamBytes +
+                               (mlperf_fw ? mlperf_fw->sample_bytes : 0);
+        record.footprint.flash = draft.constants_bytes();
+        record.footprint.workspace = arena;
+        record.footprint.io = draft.io_bytes();
+        record.footprint.constants = draft.constants_bytes();
+        if (mlperf_fw) record.mlperf = mlperf_fw->project_json;
+        write_project_record(tmp, record);
       });
 }
 
 void BaremetalHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = [&] {
-    try {
-      return find_board(dir_ / "boards.json", project.at("board").get<std::string>());
-    } catch (const std::exception& e) {
-      throw api::ServerError(fmt::format("build: {}", e.what()));
-    }
-  }();
-  const std::string model_name = project.value("model", "model");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string& model_name = project.model;
   // Before compiling anything: does the metadata already say it cannot fit?
-  ModelFootprint footprint;
-  footprint.ram = project.at("footprint").value("ram", std::uint64_t{0});
-  footprint.flash = project.at("footprint").value("flash", std::uint64_t{0});
   try {
-    check_model_fits(footprint, board, model_name);
+    check_model_fits({project.footprint.ram, project.footprint.flash}, board, model_name);
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("build: {}", e.what()));
   }
@@ -205,21 +195,16 @@ void BaremetalHandler::build(const json& options) {
   write_memory_report(build_dir,
                       firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
                                             {report.flash_used(), report.flash_size}, report.stack,
-                                            model_memory(project)));
+                                            model_memory(project.footprint)));
 }
 
 void BaremetalHandler::flash(const json& /*options*/) {
-  const json project = read_project_json(dir_);
+  const ProjectRecord project = read_project_record(dir_);
   const fs::path elf = dir_ / "build" / "firmware.elf";
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
-  Board board;
-  try {
-    board = find_board(dir_ / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("flash: {}", e.what()));
-  }
+  const Board board = project_board(dir_, project, "flash", find_board);
   if (!board.emulator) {
     throw api::ServerError(
         fmt::format("flash: board {} is not emulated; program {} with the board's own tools",
@@ -244,18 +229,13 @@ void BaremetalHandler::flash(const json& /*options*/) {
 
 api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
   device_.close();
-  const json project = read_project_json(dir_);
+  const ProjectRecord project = read_project_record(dir_);
   const fs::path image = dir_ / "build" / "flashed.elf";
   if (!fs::is_regular_file(image)) {
     throw api::ServerError(fmt::format(
         "open_transport: nothing flashed ({} is missing); run flash first", image.string()));
   }
-  Board board;
-  try {
-    board = find_board(dir_ / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("open_transport: {}", e.what()));
-  }
+  const Board board = project_board(dir_, project, "open_transport", find_board);
   if (!board.emulator) {
     throw api::ServerError(fmt::format("open_transport: board {} is not emulated", board.name));
   }

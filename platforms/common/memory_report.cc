@@ -8,20 +8,12 @@ namespace utvm::platforms {
 namespace api = utvm::project_api;
 using json = nlohmann::json;
 
-ModelMemory model_memory(const json& project) {
+ModelMemory model_memory(const Footprint& footprint) {
   ModelMemory m;
-  auto it = project.find("footprint");
-  if (it == project.end() || !it->is_object()) return m;
-  auto u64 = [&](const char* key) -> std::uint64_t {
-    auto v = it->find(key);
-    return v != it->end() && v->is_number_integer() && v->get<std::int64_t>() >= 0
-               ? v->get<std::uint64_t>()
-               : 0;
-  };
-  m.weights = it->contains("constants") ? u64("constants") : u64("flash");
-  m.workspace = u64("workspace");
-  m.io = u64("io");
-  m.weights_in_ram = it->value("weights_in_ram", false);
+  m.weights = footprint.constants;
+  m.workspace = footprint.workspace;
+  m.io = footprint.io;
+  m.weights_in_ram = footprint.weights_in_ram;
   return m;
 }
 

@@ -11,19 +11,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/project_record.h"
 #include "utvm/project_api/memory_usage.h"
 
 namespace utvm::platforms {
 
-// What generate_project knew of the model from its metadata (project.json's "footprint").
+// What generate_project knew of the model from its metadata (ProjectRecord::footprint).
 struct ModelMemory {
   std::uint64_t weights = 0;    // constants ("constants", else "flash")
   std::uint64_t workspace = 0;  // the workspace arena ("workspace")
   std::uint64_t io = 0;         // input and output tensors ("io")
   bool weights_in_ram = false;  // AVR: the constants are copied to RAM
 };
-// From a project.json; missing fields are 0 (projects generated before they were recorded).
-ModelMemory model_memory(const nlohmann::json& project);
+// From the project's recorded footprint; missing fields are 0 (older projects).
+ModelMemory model_memory(const Footprint& footprint);
 
 // The firmware's use of `ram` and `flash` on `board`, broken down: flash into model weights and
 // the rest; RAM into workspace arena, I/O tensors, (weights,) stack and the rest. A part of 0 bytes

@@ -1,5 +1,6 @@
 // The breakdown every platform's memory report gets from the model's metadata.
 #include "common/memory_report.h"
+#include "utvm/common/error.h"
 
 #include <gtest/gtest.h>
 
@@ -39,12 +40,35 @@ TEST(FirmwareMemoryUsage, AvrWeightsInRamAndNoNegativeRest) {
 
 TEST(FirmwareMemoryUsage, ModelMemoryFromProjectJson) {
   json project = {{"footprint", {{"ram", 9}, {"flash", 7}, {"workspace", 3}, {"io", 2}}}};
-  ModelMemory m = model_memory(project);
+  ModelMemory m = model_memory(ProjectRecord::from_json(project, "project.json").footprint);
   EXPECT_EQ(m.weights, 7u);  // no "constants": the flash figure is the weights
   EXPECT_EQ(m.workspace, 3u);
   EXPECT_EQ(m.io, 2u);
   EXPECT_FALSE(m.weights_in_ram);
-  EXPECT_EQ(model_memory(json::object()).weights, 0u);
+  EXPECT_EQ(model_memory(ProjectRecord::from_json(json::object(), "p.json").footprint).weights, 0u);
+}
+
+TEST(ProjectRecord, RoundTripsAndKeepsThePlatformsOwnKeys) {
+  ProjectRecord r;
+  r.platform = "zephyr";
+  r.board = "qemu_x86";
+  r.model = "sine";
+  r.footprint = {100, 20, 30, 40, 20, false, 0};
+  r.platform_fields = {{"zephyr_board", "qemu_x86"}, {"west_cmd", "west"}};
+  const json j = r.to_json();
+  EXPECT_EQ(j["zephyr_board"], "qemu_x86");
+  EXPECT_EQ(j["footprint"]["workspace"], 30);
+  EXPECT_FALSE(j.contains("mlperf"));
+  const ProjectRecord back = ProjectRecord::from_json(j, "project.json");
+  EXPECT_EQ(back.board, "qemu_x86");
+  EXPECT_EQ(back.footprint.io, 40u);
+  EXPECT_EQ(back.platform_fields, r.platform_fields);
+  try {
+    ProjectRecord::from_json({{"board", 3}}, "p/project.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "p/project.json: 'board' must be a string");
+  }
 }
 
 }  // namespace

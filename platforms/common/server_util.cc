@@ -215,19 +215,6 @@ void step_failed(const std::string& step, int status, const fs::path& log) {
                                      tail(read_file(log))));
 }
 
-json read_project_json(const fs::path& dir) {
-  const fs::path p = dir / "project.json";
-  if (!fs::is_regular_file(p)) {
-    throw api::ServerError(
-        fmt::format("{} is a template, not a generated project (no project.json)", dir.string()));
-  }
-  try {
-    return json::parse(read_file(p));
-  } catch (const json::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", p.string(), e.what()));
-  }
-}
-
 std::string ProjectDraft::model_name() const {
   std::string name;
   for (const mlf::Module& m : modules)

@@ -1,7 +1,6 @@
 // What every built-in platform's Project API handler needs besides its own logic: typed option
-// readers, file and quoting helpers, finding tools on PATH and running them with their output in a
-// log, and reading the project.json that generate_project wrote. One copy for host, baremetal,
-// zephyr and arduino.
+// readers, file helpers, finding tools on PATH and running them with their output in a log, and
+// drafting a generated project. One copy for host, baremetal, zephyr and arduino.
 #pragma once
 
 #include <cstdint>
@@ -107,10 +106,6 @@ int run_logged(const std::vector<std::string>& argv, const std::filesystem::path
 // Throws project_api::ServerError "<step> failed (<status>); log <log>:\n<its tail>".
 [[noreturn]] void step_failed(const std::string& step, int status,
                               const std::filesystem::path& log);
-
-// <dir>/project.json as generate_project wrote it; a ServerError saying `dir` is a template
-// when there is none, or naming the file when it is not JSON.
-nlohmann::json read_project_json(const std::filesystem::path& dir);
 
 // A generated project while generate_project writes it: the files go into `dir`, a temporary
 // sibling of the final `project` directory. The MLF is already there as model.tar and extracted

@@ -41,29 +41,21 @@ constexpr std::uint64_t kRuntimeRamBytes = 8192;
 constexpr std::uint64_t kDefaultMainStack = 4096;  // what prj.conf asks for when not told
 constexpr auto kReenumerateTimeout = std::chrono::milliseconds(10000);
 
-Board project_board(const fs::path& dir, const json& project, const char* step) {
-  try {
-    return find_board(dir / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
-  }
-}
-
 // The west command: option west_cmd, else what generate_project recorded, else `west` on PATH;
 // empty when there is no west (build falls back to CMake + Ninja).
-std::vector<std::string> west_command(const json& options, const json& project) {
+std::vector<std::string> west_command(const json& options, const json& recorded) {
   if (auto w = str_option(options, "west_cmd")) return split_words(*w);
-  if (auto it = project.find("west_cmd");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("west_cmd");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return split_words(it->get<std::string>());
   if (auto p = find_on_path("west")) return {p->string()};
   return {};
 }
 
-std::string zephyr_base_for(const json& options, const json& project, const char* step) {
+std::string zephyr_base_for(const json& options, const json& recorded, const char* step) {
   if (auto z = str_option(options, "zephyr_base")) return *z;
-  if (auto it = project.find("zephyr_base");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("zephyr_base");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return it->get<std::string>();
   if (const char* env = std::getenv("ZEPHYR_BASE"); env && *env) return env;
   throw api::ServerError(fmt::format(
@@ -394,33 +386,31 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
 
     write_file(tmp / "prj.conf", render_prj_conf(board, {verbose, stack_option, warning_as_error}));
 
-    json project_json = {
-        {"platform", "zephyr"},
-        {"board", board.name},
-        {"zephyr_board", zephyr_board},
-        {"project_type", mlperf ? "mlperf_tiny" : "host_driven"},
-        {"model", model_name},
-        {"zephyr_base", zephyr_base},
-        {"zephyr_modules", modules},
-        {"west_cmd", west},
-        {"warning_as_error", warning_as_error},
-        {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint",
-         {{"ram", ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-          {"flash", draft.constants_bytes()},
-          {"workspace", arena},
-          {"io", draft.io_bytes()},
-          {"constants", draft.constants_bytes()}}},
-    };
-    if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
-    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+    ProjectRecord record;
+    record.platform = "zephyr";
+    record.board = board.name;
+    record.model = model_name;
+    record.project_type = mlperf ? "mlperf_tiny" : "host_driven";
+    record.cmsis = cmsis_project_json(cmsis);
+    record.footprint.ram = ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0);
+    record.footprint.flash = draft.constants_bytes();
+    record.footprint.workspace = arena;
+    record.footprint.io = draft.io_bytes();
+    record.footprint.constants = draft.constants_bytes();
+    if (mlperf_fw) record.mlperf = mlperf_fw->project_json;
+    record.platform_fields = {{"zephyr_board", zephyr_board},
+                              {"zephyr_base", zephyr_base},
+                              {"zephyr_modules", modules},
+                              {"west_cmd", west},
+                              {"warning_as_error", warning_as_error}};
+    write_project_record(tmp, record);
   });
 }
 
 void ZephyrHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "build");
-  const std::string zephyr_base = zephyr_base_for(options, project, "build");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "build");
   if (!fs::is_directory(zephyr_base)) {
     throw api::ServerError(
         fmt::format("build: the Zephyr tree {} does not exist (option zephyr_base / "
@@ -428,7 +418,7 @@ void ZephyrHandler::build(const json& options) {
                     zephyr_base));
   }
   const auto env = build_env(zephyr_base, board);
-  const std::string zephyr_board = project.value("zephyr_board", board.name);
+  const std::string zephyr_board = project.platform_fields.value("zephyr_board", board.name);
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
   claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
@@ -436,7 +426,7 @@ void ZephyrHandler::build(const json& options) {
   std::error_code ec;
   fs::remove(log, ec);
 
-  const auto west = west_command(options, project);
+  const auto west = west_command(options, project.platform_fields);
   if (!west.empty()) {
     std::vector<std::string> argv = west;
     if (verbose) argv.push_back("-v");
@@ -472,13 +462,13 @@ void ZephyrHandler::build(const json& options) {
   if (auto use = parse_zephyr_memory_usage(read_file(log))) {
     write_memory_report(build_dir, firmware_memory_usage(board.name, {use->ram_used, use->ram_size},
                                                          {use->flash_used, use->flash_size}, 0,
-                                                         model_memory(project)));
+                                                         model_memory(project.footprint)));
   }
 }
 
 void ZephyrHandler::flash(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "flash");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "flash", find_board);
   const fs::path build_dir = dir_ / "build";
   const fs::path elf = build_dir / "zephyr" / "zephyr.elf";
   if (!fs::is_regular_file(elf)) {
@@ -486,7 +476,7 @@ void ZephyrHandler::flash(const json& options) {
   }
   if (board.is_qemu()) return;  // QEMU loads the image in open_transport
 
-  const auto west = west_command(options, project);
+  const auto west = west_command(options, project.platform_fields);
   if (west.empty()) {
     throw api::ServerError(fmt::format(
         "flash: board {} is flashed with `west flash`, but west is not on PATH (set option "
@@ -505,7 +495,7 @@ void ZephyrHandler::flash(const json& options) {
   const fs::path log = build_dir / "flash.log";
   std::error_code ec;
   fs::remove(log, ec);
-  const std::string zephyr_base = zephyr_base_for(options, project, "flash");
+  const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "flash");
   const auto env = build_env(zephyr_base, board);
   if (runner == "nrfjprog" && board.name.rfind("nrf5340dk", 0) == 0) {
     std::vector<std::string> argv = {"nrfjprog", "--recover"};
@@ -526,8 +516,8 @@ void ZephyrHandler::flash(const json& options) {
 
 api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   device_.close();
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "open_transport");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "open_transport", find_board);
   if (board.is_qemu()) {
     const fs::path elf = dir_ / "build" / "zephyr" / "zephyr.elf";
     if (!fs::is_regular_file(elf)) {
