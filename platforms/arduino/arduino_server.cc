@@ -15,9 +15,12 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/files.h"
 #include "common/memory_report.h"
-#include "common/server_util.h"
-#include "memory_report.h"
+#include "common/project_draft.h"
+#include "common/quoting.h"
+#include "common/server_options.h"
+#include "common/tool_run.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
@@ -32,7 +35,6 @@ namespace fs = std::filesystem;
 namespace api = utvm::project_api;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-using baremetal::MemoryReport;
 
 namespace {
 
@@ -143,7 +145,7 @@ MemoryReport avr_memory_report(const std::string& size_output, const Board& boar
 // region `data'" (the address is where the section ends in the data space).
 std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std::string& log,
                                                                       const Board& board) {
-  if (auto o = baremetal::parse_linker_overflow(log)) {
+  if (auto o = parse_linker_overflow(log)) {
     const bool ram = o->region == "data";
     return std::make_pair(ram, (ram ? board.ram.size : board.flash.size) + o->bytes);
   }
@@ -408,13 +410,13 @@ void ArduinoHandler::build(const json& options) {
     throw api::ServerError(fmt::format(
         "build: {} (workspace {} B, tensors {} B, constants {} B{}, link buffer {} B, runtime "
         "and stack {} B)",
-        baremetal::does_not_fit(what, "RAM", ram, board.ram.size, board.name), fp.workspace, fp.io,
+        does_not_fit(what, "RAM", ram, board.ram.size, board.name), fp.workspace, fp.io,
         fp.constants, board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.link_rx,
         kRuntimeRamBytes + kStackReserveBytes));
   }
   if (flash > board.flash.size) {
-    throw api::ServerError(fmt::format(
-        "build: {}", baremetal::does_not_fit(what, "flash", flash, board.flash.size, board.name)));
+    throw api::ServerError(
+        fmt::format("build: {}", does_not_fit(what, "flash", flash, board.flash.size, board.name)));
   }
 
   const bool verbose = bool_option(options, "verbose");
@@ -486,11 +488,11 @@ void ArduinoHandler::build(const json& options) {
     if (rc != 0) {
       // The linker refused a firmware too big for the MCU: say by how much.
       if (auto need = linker_memory_shortfall(read_file(log), board)) {
-        throw api::ServerError(fmt::format(
-            "build: {}",
-            baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
-                                    need->first ? "RAM" : "flash", need->second,
-                                    need->first ? board.ram.size : board.flash.size, board.name)));
+        throw api::ServerError(
+            fmt::format("build: {}",
+                        does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                                     need->first ? "RAM" : "flash", need->second,
+                                     need->first ? board.ram.size : board.flash.size, board.name)));
       }
       // The link may have produced an ELF that the size check refused: say by how much.
       const fs::path elf = out_dir / (ino.filename().string() + ".elf");
@@ -504,10 +506,10 @@ void ArduinoHandler::build(const json& options) {
           MemoryReport r = avr_memory_report(read_file(size_out), board);
           const bool over_ram = r.ram_used() > r.ram_size;
           throw api::ServerError(fmt::format(
-              "build: {}", baremetal::does_not_fit(
-                               fmt::format("firmware for model '{}'", model_name),
-                               over_ram ? "RAM" : "flash", over_ram ? r.ram_used() : r.flash_used(),
-                               over_ram ? r.ram_size : r.flash_size, board.name)));
+              "build: {}",
+              does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                           over_ram ? "RAM" : "flash", over_ram ? r.ram_used() : r.flash_used(),
+                           over_ram ? r.ram_size : r.flash_size, board.name)));
         }
       }
       step_failed("build: arduino-builder", rc, log);
@@ -531,8 +533,8 @@ void ArduinoHandler::build(const json& options) {
   if (report.ram_used() > report.ram_size) {
     throw api::ServerError(
         fmt::format("build: {} (data {} B + bss {} B + {} B kept for the stack)",
-                    baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
-                                            "RAM", report.ram_used(), report.ram_size, board.name),
+                    does_not_fit(fmt::format("firmware for model '{}'", model_name), "RAM",
+                                 report.ram_used(), report.ram_size, board.name),
                     report.data, report.bss, report.stack));
   }
 }

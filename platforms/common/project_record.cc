@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "common/server_util.h"
+#include "common/files.h"
 
 namespace utvm::platforms {
 namespace fs = std::filesystem;
