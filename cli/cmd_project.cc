@@ -22,6 +22,7 @@
 #include "utvm/cli/sha256.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/version.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/client.h"
@@ -270,7 +271,7 @@ void do_create(Args a) {
                             "is a built-in platform and uses utvm's runtime",
                             tdir.string()));
   }
-  const fs::path crt_dir = tvm_crt ? tvm_crt->dir() : utvm::cli::device_sources_dir();
+  const fs::path crt_dir = tvm_crt ? tvm_crt->dir() : utvm::install::device_sources_dir();
 
   const auto t0 = std::chrono::steady_clock::now();
   utvm::cli::StatusLine status;

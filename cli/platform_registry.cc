@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/suggest.h"
 
 namespace utvm::cli {
@@ -40,16 +41,6 @@ fs::path absolute_path(const fs::path& p) {
   fs::path abs = fs::absolute(p, ec);
   if (ec) return p.lexically_normal();
   return abs.lexically_normal();
-}
-
-fs::path platforms_root() {
-  if (const char* env = std::getenv("UTVM_DATA_DIR"); env != nullptr && *env != '\0') {
-    return absolute_path(fs::path(env) / "platforms");
-  }
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return fs::path("share/utvm/platforms");
-  return (exe.parent_path().parent_path() / "share" / "utvm" / "platforms").lexically_normal();
 }
 
 PlatformEntry read_platform_dir(const fs::path& dir) {
@@ -91,7 +82,7 @@ PlatformEntry read_platform_dir(const fs::path& dir) {
 std::vector<PlatformEntry> list_platforms() {
   std::vector<PlatformEntry> out;
   std::error_code ec;
-  fs::path root = platforms_root();
+  fs::path root = install::platforms_dir();
   if (!fs::is_directory(root, ec)) return out;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (!entry.is_directory(ec) || !has_server(entry.path())) continue;
@@ -121,7 +112,7 @@ PlatformEntry find_platform(const std::string& name) {
     known += (known.empty() ? "" : ", ") + p.name;
     names.push_back(p.name);
   }
-  if (known.empty()) known = "none found in " + platforms_root().string();
+  if (known.empty()) known = "none found in " + install::platforms_dir().string();
   throw Error(ExitCode::kUsage,
               "unknown platform '" + name + "' (built-in platforms: " + known +
                   "); use 'template --template-dir DIR' for any other Project API server" +

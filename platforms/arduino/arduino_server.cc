@@ -24,6 +24,7 @@
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/errors.h"
@@ -285,9 +286,10 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
 }
 
 void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
-                                      const fs::path& /*standalone_crt_dir*/,
+                                      const fs::path& standalone_crt_dir,
                                       const fs::path& project_dir, const json& options) {
   const Board board = generate_board(options, dir_, find_board);
+  const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   check_project_type(options);
   const std::string cli = str_option(options, "arduino_cli_cmd").value_or("");
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
@@ -333,9 +335,9 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
         src / codegen::kExecutorFileName,
         draft.executor_c(fmt::format("{}-arduino-{}", model_name, board.name), workspace_option));
 
-    copy_tree(device_sources_ / "include", src / "runtime" / "include");
-    copy_tree(device_sources_ / "src", src / "runtime" / "src");
-    copy_tree(device_sources_ / "ports" / "arduino", src / "port");
+    copy_tree(runtime / "include", src / "runtime" / "include");
+    copy_tree(runtime / "src", src / "runtime" / "src");
+    copy_tree(runtime / "ports" / "arduino", src / "port");
     const std::uint64_t link_rx = board.ram.size >= 4096 ? 128 : 64;
     write_file(src / "port" / "utvm_config.h",
                fmt::format("/* Written by utvm create-project (arduino platform, board {}). */\n"

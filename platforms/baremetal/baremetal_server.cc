@@ -24,6 +24,7 @@
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
@@ -79,9 +80,10 @@ api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_ver
 }
 
 void BaremetalHandler::generate_project(const fs::path& model_library_format_path,
-                                        const fs::path& /*standalone_crt_dir*/,
+                                        const fs::path& standalone_crt_dir,
                                         const fs::path& project_dir, const json& options) {
   const Board board = generate_board(options, dir_, find_board);
+  const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t stack = uint_option(options, "stack_size_bytes").value_or(kDefaultStackBytes);
   const std::string cflags = str_option(options, "cflags").value_or("");
@@ -100,10 +102,10 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         write_file(tmp / "src" / "utvm_glue.c", draft.executor_c(build_id, workspace_option));
         if (mlperf_fw) write_file(tmp / "src" / "utvm_mlperf_config.c", mlperf_fw->config_c);
 
-        copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
-        copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
-        if (mlperf_fw) copy_tree(device_sources_ / "mlperf", tmp / "runtime" / "mlperf");
-        copy_tree(device_sources_ / "ports" / "cortexm", tmp / "port");
+        copy_tree(runtime / "include", tmp / "runtime" / "include");
+        copy_tree(runtime / "src", tmp / "runtime" / "src");
+        if (mlperf_fw) copy_tree(runtime / "mlperf", tmp / "runtime" / "mlperf");
+        copy_tree(runtime / "ports" / "cortexm", tmp / "port");
         for (const char* f : {"boards.json", "CMakeLists.txt", "arm-none-eabi.cmake"}) {
           fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
         }

@@ -12,7 +12,7 @@
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
-#include "utvm/platforms/platforms.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/project_api/errors.h"
 
 namespace utvm::platforms {
@@ -94,9 +94,10 @@ void write_project(const fs::path& mlf, const fs::path& project_dir, std::string
     }
     fill(ProjectDraft{mlf_path, project, tmp, archive, model.modules});
     const fs::path launch = tmp / "launch_microtvm_api_server.sh";
-    write_file(launch, fmt::format("#!/bin/sh\n# Project API server of this utvm {}-platform "
-                                   "project.\nexec {} api-server {} \"$@\"\n",
-                                   platform, shell_quote(self_executable().string()), platform));
+    write_file(launch,
+               fmt::format("#!/bin/sh\n# Project API server of this utvm {}-platform "
+                           "project.\nexec {} api-server {} \"$@\"\n",
+                           platform, shell_quote(install::self_executable().string()), platform));
     fs::permissions(launch, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                 fs::perms::others_read | fs::perms::others_exec);
     fs::rename(tmp, project);
@@ -113,12 +114,6 @@ void write_project(const fs::path& mlf, const fs::path& project_dir, std::string
     fs::remove_all(tmp, ec);
     throw api::ServerError(e.what());
   }
-}
-
-fs::path self_executable() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("utvm") : exe;
 }
 
 }  // namespace utvm::platforms

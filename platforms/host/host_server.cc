@@ -18,6 +18,7 @@
 #include "common/server_options.h"
 #include "project_layout.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
@@ -62,15 +63,15 @@ api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*
 }
 
 void HostHandler::generate_project(const fs::path& model_library_format_path,
-                                   const fs::path& /*standalone_crt_dir*/,
-                                   const fs::path& project_dir, const json& options) {
+                                   const fs::path& standalone_crt_dir, const fs::path& project_dir,
+                                   const json& options) {
   ProjectLayoutRequest req;
   req.mlf_path = fs::absolute(model_library_format_path);
   req.project_dir = fs::absolute(project_dir);
   req.workspace_size_bytes = uint_option(options, "workspace_size_bytes");
   if (auto it = options.find("cflags"); it != options.end() && it->is_string())
     req.extra_cflags = it->get<std::string>();
-  req.device_sources = data_dir() / "device";
+  req.device_sources = install::device_runtime(standalone_crt_dir, install::device_sources_dir());
   req.options = options;
   generate_host_project(req);
 }

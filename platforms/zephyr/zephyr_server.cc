@@ -25,6 +25,7 @@
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
@@ -295,9 +296,10 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
 }
 
 void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
-                                     const fs::path& /*standalone_crt_dir*/,
+                                     const fs::path& standalone_crt_dir,
                                      const fs::path& project_dir, const json& options) {
   const Board board = generate_board(options, dir_, find_board);
+  const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   const bool mlperf = is_mlperf_project(options);
   const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
   const std::string zephyr_board = zephyr_board_name(board, zephyr_base);
@@ -342,11 +344,11 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     for (const char* f : {mlperf ? "main_mlperf.c" : "main.c", "port_zephyr.c"}) {
       fs::copy_file(dir_ / "src" / f, tmp / "src" / f, fs::copy_options::overwrite_existing);
     }
-    copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
-    copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+    copy_tree(runtime / "include", tmp / "runtime" / "include");
+    copy_tree(runtime / "src", tmp / "runtime" / "src");
     if (mlperf_fw) {
       write_file(tmp / "src" / "utvm_mlperf_config.c", mlperf_fw->config_c);
-      copy_tree(device_sources_ / "mlperf", tmp / "runtime" / "mlperf");
+      copy_tree(runtime / "mlperf", tmp / "runtime" / "mlperf");
     }
     for (const char* f : {"boards.json", "CMakeLists.txt"}) {
       fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);

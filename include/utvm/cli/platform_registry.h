@@ -40,16 +40,13 @@ struct PlatformEntry {
   std::string error;  // set by list_platforms() when platform.json is unusable (doctor shows it)
 };
 
-// <data dir>/platforms: $UTVM_DATA_DIR/platforms if set, else <exe dir>/../share/utvm/platforms.
-std::filesystem::path platforms_root();
-
 // Reads <dir>/platform.json (if any); the name defaults to the directory name.
 // Throws utvm::Error(kBadInput) naming the file when platform.json is not valid JSON.
 PlatformEntry read_platform_dir(const std::filesystem::path& dir);
 
-// Every built-in platform (sub-directories of platforms_root() holding a Project API server),
-// sorted by name. Missing root → empty list. A broken platform.json does not hide the others:
-// that platform is listed by its directory name with `error` set.
+// Every built-in platform (sub-directories of install::platforms_dir() holding a Project API
+// server), sorted by name. Missing root → empty list. A broken platform.json does not hide the
+// others: that platform is listed by its directory name with `error` set.
 std::vector<PlatformEntry> list_platforms();
 
 // The built-in platform `name`; throws utvm::Error(kUsage) listing the known names otherwise.
