@@ -28,7 +28,6 @@
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/errors.h"
-#include "utvm/transport/fd_stream.h"
 #include "utvm/transport/serial.h"
 
 namespace utvm::platforms::arduino {
@@ -239,15 +238,15 @@ std::size_t rewrite_includes(const fs::path& root, const std::vector<fs::path>& 
 }
 
 ArduinoHandler::ArduinoHandler(fs::path dir, fs::path device_sources, fs::path simulator)
-    : dir_(std::move(dir)),
+    : DeviceHandler(dir),
+      dir_(std::move(dir)),
       device_sources_(std::move(device_sources)),
-      simulator_(std::move(simulator)),
-      device_(dir_) {}
+      simulator_(std::move(simulator)) {}
 
 ArduinoHandler::~ArduinoHandler() = default;
 
 std::optional<pid_t> ArduinoHandler::simulator_pid() const {
-  return device_.process_id();
+  return device().process_id();
 }
 
 api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_version*/) {
@@ -625,8 +624,7 @@ void ArduinoHandler::flash(const json& options) {
   write_file(build_dir / "flash.json", record.dump(2) + "\n");
 }
 
-api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
-  device_.close();
+OpenedDevice ArduinoHandler::open_stream(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
   const Board board = project_board(dir_, project, "open_transport", find_board);
   if (use_emulator(board, options, "open_transport")) {
@@ -642,13 +640,6 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
           "libelf-dev, then rebuild)",
           simulator_.string()));
     }
-    int to_dev[2], from_dev[2];
-    if (::pipe2(to_dev, O_CLOEXEC) != 0) throw api::ServerError("open_transport: pipe failed");
-    if (::pipe2(from_dev, O_CLOEXEC) != 0) {
-      ::close(to_dev[0]);
-      ::close(to_dev[1]);
-      throw api::ServerError("open_transport: pipe failed");
-    }
     const fs::path sim_log = dir_ / "build" / "simavr.log";
     int log_fd = ::open(sim_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     SpawnOptions spec;
@@ -659,23 +650,14 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
                  std::to_string(board.cpu_clock_hz),
                  image.string()};
     spec.cwd = dir_;
-    spec.stdin_fd = to_dev[0];
-    spec.stdout_fd = from_dev[1];
     spec.stderr_fd = log_fd;
-    std::optional<Process> sim;
-    try {
-      sim.emplace(Process::spawn(spec));
-    } catch (const Error& e) {
-      for (int fd : {to_dev[0], to_dev[1], from_dev[0], from_dev[1], log_fd})
+    struct CloseLog {
+      int fd;
+      ~CloseLog() {
         if (fd >= 0) ::close(fd);
-      throw api::ServerError(fmt::format("open_transport: {}", e.what()));
-    }
-    ::close(to_dev[0]);
-    ::close(from_dev[1]);
-    if (log_fd >= 0) ::close(log_fd);
-    return device_.open(std::make_unique<transport::FdStream>(from_dev[0], to_dev[1],
-                                                              "utvm-avr-sim", /*owns_fds=*/true),
-                        DeviceTransport::Medium::kEmulator, std::move(sim));
+      }
+    } close_log{log_fd};
+    return program_on_pipes(std::move(spec), "utvm-avr-sim", DeviceTransport::Medium::kEmulator);
   }
 
   const std::string path = board_port(board, options, "open_transport", kReenumerateTimeout);
@@ -689,21 +671,7 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return device_.open(std::move(serial), DeviceTransport::Medium::kSerial);
-}
-
-void ArduinoHandler::close_transport() {
-  device_.close();  // closes the pipes: the emulator sees EOF and exits (else it is stopped)
-}
-
-std::vector<std::uint8_t> ArduinoHandler::read_transport(std::size_t n,
-                                                         std::optional<double> timeout_sec) {
-  return device_.read(n, timeout_sec);
-}
-
-void ArduinoHandler::write_transport(std::span<const std::uint8_t> data,
-                                     std::optional<double> timeout_sec) {
-  device_.write(data, timeout_sec);
+  return {std::move(serial), DeviceTransport::Medium::kSerial, std::nullopt};
 }
 
 }  // namespace utvm::platforms::arduino

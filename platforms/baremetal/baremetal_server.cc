@@ -47,7 +47,7 @@ constexpr std::uint64_t kRuntimeRamBytes = 1024;
 }  // namespace
 
 BaremetalHandler::BaremetalHandler(fs::path dir, fs::path device_sources)
-    : dir_(std::move(dir)), device_sources_(std::move(device_sources)), device_(dir_) {}
+    : DeviceHandler(dir), dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
 
 BaremetalHandler::~BaremetalHandler() = default;
 
@@ -232,8 +232,7 @@ void BaremetalHandler::flash(const json& /*options*/) {
   write_file(dir_ / "build" / "flash.json", record.dump(2) + "\n");
 }
 
-api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
-  device_.close();
+OpenedDevice BaremetalHandler::open_stream(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
   const fs::path image = dir_ / "build" / "flashed.elf";
   if (!fs::is_regular_file(image)) {
@@ -263,21 +262,7 @@ api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return device_.open(std::move(qemu), DeviceTransport::Medium::kEmulator);
-}
-
-void BaremetalHandler::close_transport() {
-  device_.close();
-}
-
-std::vector<std::uint8_t> BaremetalHandler::read_transport(std::size_t n,
-                                                           std::optional<double> timeout_sec) {
-  return device_.read(n, timeout_sec);
-}
-
-void BaremetalHandler::write_transport(std::span<const std::uint8_t> data,
-                                       std::optional<double> timeout_sec) {
-  device_.write(data, timeout_sec);
+  return {std::move(qemu), DeviceTransport::Medium::kEmulator, std::nullopt};
 }
 
 }  // namespace utvm::platforms::baremetal

@@ -239,7 +239,7 @@ std::vector<std::string> serial_number_args(const std::string& runner, const std
 }
 
 ZephyrHandler::ZephyrHandler(fs::path dir, fs::path device_sources)
-    : dir_(std::move(dir)), device_sources_(std::move(device_sources)), device_(dir_) {}
+    : DeviceHandler(dir), dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
 
 ZephyrHandler::~ZephyrHandler() = default;
 
@@ -520,8 +520,7 @@ void ZephyrHandler::flash(const json& options) {
   write_file(build_dir / "flash.json", record.dump(2) + "\n");
 }
 
-api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
-  device_.close();
+OpenedDevice ZephyrHandler::open_stream(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
   const Board board = project_board(dir_, project, "open_transport", find_board);
   if (board.is_qemu()) {
@@ -543,7 +542,7 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
     } catch (const Error& e) {
       throw api::ServerError(fmt::format("open_transport: {}", e.what()));
     }
-    return device_.open(std::move(qemu), DeviceTransport::Medium::kEmulator);
+    return {std::move(qemu), DeviceTransport::Medium::kEmulator, std::nullopt};
   }
 
   unsigned baud = board.baud;
@@ -578,21 +577,7 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return device_.open(std::move(serial), DeviceTransport::Medium::kSerial);
-}
-
-void ZephyrHandler::close_transport() {
-  device_.close();
-}
-
-std::vector<std::uint8_t> ZephyrHandler::read_transport(std::size_t n,
-                                                        std::optional<double> timeout_sec) {
-  return device_.read(n, timeout_sec);
-}
-
-void ZephyrHandler::write_transport(std::span<const std::uint8_t> data,
-                                    std::optional<double> timeout_sec) {
-  device_.write(data, timeout_sec);
+  return {std::move(serial), DeviceTransport::Medium::kSerial, std::nullopt};
 }
 
 }  // namespace utvm::platforms::zephyr
