@@ -64,7 +64,8 @@ std::string ProjectDraft::executor_c(const std::string& build_id,
 }
 
 void write_project(const fs::path& mlf, const fs::path& project_dir, std::string_view platform,
-                   const std::function<void(const ProjectDraft&)>& fill) {
+                   const std::function<void(const ProjectDraft&)>& fill,
+                   const std::vector<std::string>& server) {
   const fs::path mlf_path = fs::absolute(mlf);
   const fs::path project = fs::absolute(project_dir);
   if (fs::exists(project)) {
@@ -94,10 +95,15 @@ void write_project(const fs::path& mlf, const fs::path& project_dir, std::string
     }
     fill(ProjectDraft{mlf_path, project, tmp, archive, model.modules});
     const fs::path launch = tmp / "launch_microtvm_api_server.sh";
-    write_file(launch,
-               fmt::format("#!/bin/sh\n# Project API server of this utvm {}-platform "
-                           "project.\nexec {} api-server {} \"$@\"\n",
-                           platform, shell_quote(install::self_executable().string()), platform));
+    std::string command;
+    for (const auto& word : server.empty()
+                                ? std::vector<std::string>{install::self_executable(), "api-server",
+                                                           std::string(platform)}
+                                : server)
+      command += shell_quote(word) + " ";
+    write_file(launch, fmt::format("#!/bin/sh\n# Project API server of this utvm {}-platform "
+                                   "project.\nexec {}\"$@\"\n",
+                                   platform, command));
     fs::permissions(launch, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                 fs::perms::others_read | fs::perms::others_exec);
     fs::rename(tmp, project);

@@ -50,7 +50,10 @@ struct ProjectDraft {
 // added and the directory is renamed into place. On any failure nothing is left behind and the
 // error is a project_api::ServerError with its text (and a utvm::Error's exit code: option
 // errors stay 3, unusable input 10).
+// `server` is the command the project's launch script execs (with the Project API's fd arguments
+// after it); empty is `utvm api-server <platform>`, right for the platforms built into utvm.
 void write_project(const std::filesystem::path& mlf_path, const std::filesystem::path& project_dir,
-                   std::string_view platform, const std::function<void(const ProjectDraft&)>& fill);
+                   std::string_view platform, const std::function<void(const ProjectDraft&)>& fill,
+                   const std::vector<std::string>& server = {});
 
 }  // namespace utvm::platforms
