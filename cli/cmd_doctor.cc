@@ -26,6 +26,7 @@
 #include "utvm/cli/platform_registry.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/platforms/platforms.h"
 
@@ -121,7 +122,7 @@ Check check_tool(const std::string& platform, const RequiredTool& tool) {
 
 std::map<std::string, std::vector<RequiredTool>> read_tool_table() {
   std::map<std::string, std::vector<RequiredTool>> table;
-  fs::path file = utvm::cli::platforms_root().parent_path() / "doctor-tools.json";
+  fs::path file = utvm::install::platforms_dir().parent_path() / "doctor-tools.json";
   std::ifstream in(file);
   if (!in) return table;
   nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
@@ -240,7 +241,7 @@ void run_doctor(const DoctorArgs& args) {
     }
     nlohmann::json out{{"schema_version", 1},
                        {"ok", ok},
-                       {"platforms_dir", utvm::cli::platforms_root().string()},
+                       {"platforms_dir", utvm::install::platforms_dir().string()},
                        {"checks", arr}};
     std::puts(out.dump(2).c_str());
   } else {
@@ -248,7 +249,7 @@ void run_doctor(const DoctorArgs& args) {
     auto paint = [&](const std::string& s, const char* code) {
       return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
     };
-    std::printf("platforms: %s\n", utvm::cli::platforms_root().c_str());
+    std::printf("platforms: %s\n", utvm::install::platforms_dir().c_str());
     if (platforms.empty()) std::printf("  (no built-in platform found)\n");
     std::string last;
     for (const auto& c : checks) {

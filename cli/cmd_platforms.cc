@@ -13,6 +13,7 @@
 #include "utvm/cli/board_fit.h"
 #include "utvm/cli/platform_registry.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/mlf/model.h"
 
 namespace {
@@ -70,7 +71,7 @@ void print_platforms(bool json) {
   }
   if (platforms.empty()) {
     std::fprintf(stderr, "no built-in platforms found in %s\n",
-                 utvm::cli::platforms_root().c_str());
+                 utvm::install::platforms_dir().c_str());
     return;
   }
   std::size_t w = 8;
@@ -80,7 +81,7 @@ void print_platforms(bool json) {
   for (const auto& p : platforms) {
     std::fputs(fmt::format("{:<{}}  {}\n", p.name, w, p.description).c_str(), stdout);
   }
-  std::fputs(fmt::format("\ntemplates: {}\n", utvm::cli::platforms_root().string()).c_str(),
+  std::fputs(fmt::format("\ntemplates: {}\n", utvm::install::platforms_dir().string()).c_str(),
              stdout);
 }
 
@@ -91,7 +92,7 @@ void print_fits(const std::vector<Board>& boards, const std::string& mlf, bool j
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& b : boards) {
-      const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b.data));
+      const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b));
       auto opt = [](const std::optional<std::uint64_t>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json();
       };
@@ -128,7 +129,7 @@ void print_fits(const std::vector<Board>& boards, const std::string& mlf, bool j
     return *v < 1024 ? fmt::format("{} B", *v) : fmt::format("{} KiB", *v / 1024);
   };
   for (const auto& b : boards) {
-    const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b.data));
+    const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b));
     std::fputs(
         fmt::format("{:<{}}  {:<{}}  {:>10}  {:>10}  {}\n", b.platform, wp, b.name, wb, size(f.ram),
                     size(f.flash), f.fits() ? "yes" : "no: " + utvm::cli::shortfall_text(f))

@@ -26,6 +26,7 @@
 #include "utvm/cli/sha256.h"
 #include "utvm/cli/term.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/version.h"
 #include "utvm/mlf/model.h"
 #include "utvm/project_api/client.h"
@@ -214,7 +215,7 @@ void warn_if_board_too_small(const utvm::mlf::Model& model, const fs::path& mlf,
   try {
     for (const auto& b : utvm::cli::read_boards(utvm::cli::find_platform(platform))) {
       if (b.name != board) continue;
-      const auto f = utvm::cli::fit(utvm::cli::model_needs(model), utvm::cli::board_memory(b.data));
+      const auto f = utvm::cli::fit(utvm::cli::model_needs(model), utvm::cli::board_memory(b));
       if (f.fits()) return;
       std::fputs(
           fmt::format("warning: {} needs at least {} B of RAM and {} B of flash; board {} "
@@ -275,7 +276,7 @@ void do_create(Args a) {
                             "is a built-in platform and uses utvm's runtime",
                             tdir.string()));
   }
-  const fs::path crt_dir = tvm_crt ? tvm_crt->dir() : utvm::cli::device_sources_dir();
+  const fs::path crt_dir = tvm_crt ? tvm_crt->dir() : utvm::install::device_sources_dir();
 
   const auto t0 = std::chrono::steady_clock::now();
   utvm::cli::StatusLine status;

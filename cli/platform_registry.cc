@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/suggest.h"
 
 namespace utvm::cli {
@@ -33,10 +34,6 @@ bool has_server(const fs::path& dir) {
          fs::is_regular_file(dir / "microtvm_api_server.py", ec);
 }
 
-bool ignored_key(const std::string& key) {
-  return key.rfind("comment", 0) == 0 || key.rfind("$", 0) == 0 || key.rfind("_", 0) == 0;
-}
-
 }  // namespace
 
 fs::path absolute_path(const fs::path& p) {
@@ -44,16 +41,6 @@ fs::path absolute_path(const fs::path& p) {
   fs::path abs = fs::absolute(p, ec);
   if (ec) return p.lexically_normal();
   return abs.lexically_normal();
-}
-
-fs::path platforms_root() {
-  if (const char* env = std::getenv("UTVM_DATA_DIR"); env != nullptr && *env != '\0') {
-    return absolute_path(fs::path(env) / "platforms");
-  }
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return fs::path("share/utvm/platforms");
-  return (exe.parent_path().parent_path() / "share" / "utvm" / "platforms").lexically_normal();
 }
 
 PlatformEntry read_platform_dir(const fs::path& dir) {
@@ -95,7 +82,7 @@ PlatformEntry read_platform_dir(const fs::path& dir) {
 std::vector<PlatformEntry> list_platforms() {
   std::vector<PlatformEntry> out;
   std::error_code ec;
-  fs::path root = platforms_root();
+  fs::path root = install::platforms_dir();
   if (!fs::is_directory(root, ec)) return out;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (!entry.is_directory(ec) || !has_server(entry.path())) continue;
@@ -125,7 +112,7 @@ PlatformEntry find_platform(const std::string& name) {
     known += (known.empty() ? "" : ", ") + p.name;
     names.push_back(p.name);
   }
-  if (known.empty()) known = "none found in " + platforms_root().string();
+  if (known.empty()) known = "none found in " + install::platforms_dir().string();
   throw Error(ExitCode::kUsage,
               "unknown platform '" + name + "' (built-in platforms: " + known +
                   "); use 'template --template-dir DIR' for any other Project API server" +
@@ -143,24 +130,8 @@ bool is_builtin_template(const fs::path& dir) {
 std::vector<Board> read_boards(const PlatformEntry& platform) {
   std::vector<Board> out;
   if (platform.boards_file.empty()) return out;
-  nlohmann::json j = read_json_file(platform.boards_file);
-  const nlohmann::json* boards = &j;
-  if (j.is_object() && j.contains("boards") && !j["boards"].is_string()) boards = &j["boards"];
-  if (boards->is_object()) {
-    for (const auto& [key, value] : boards->items()) {
-      if (ignored_key(key) || !value.is_object()) continue;
-      out.push_back(Board{platform.name, key, value});
-    }
-  } else if (boards->is_array()) {
-    for (const auto& value : *boards) {
-      if (!value.is_object() || !value.contains("name") || !value["name"].is_string()) continue;
-      out.push_back(Board{platform.name, value["name"].get<std::string>(), value});
-    }
-  } else {
-    throw Error(ExitCode::kBadInput,
-                platform.boards_file.string() + ": expected an object or array of boards");
-  }
-  std::sort(out.begin(), out.end(), [](const Board& a, const Board& b) { return a.name < b.name; });
+  for (auto& [name, board] : platforms::load_boards(platform.boards_file, platform.name))
+    out.push_back(Board{std::move(board), platform.name});
   return out;
 }
 

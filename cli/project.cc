@@ -314,8 +314,4 @@ std::string tail_lines(const fs::path& file, std::size_t n) {
   return out;
 }
 
-fs::path device_sources_dir() {
-  return platforms_root().parent_path() / "device";
-}
-
 }  // namespace utvm::cli

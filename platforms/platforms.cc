@@ -9,16 +9,12 @@
 #include "arduino/arduino_server.h"
 #include "baremetal/baremetal_server.h"
 #include "host/host_server.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/project_api/server.h"
 #include "zephyr/zephyr_server.h"
 
 namespace utvm::platforms {
 namespace fs = std::filesystem;
-
-fs::path data_dir() {
-  if (const char* env = std::getenv("UTVM_DATA_DIR"); env && *env) return fs::path(env);
-  return (self_executable().parent_path().parent_path() / "share" / "utvm").lexically_normal();
-}
 
 int run_platform_server(std::string_view platform, int argc, char** argv) {
   if (platform == "host") {
@@ -26,17 +22,17 @@ int run_platform_server(std::string_view platform, int argc, char** argv) {
     return project_api::serve(handler, argc, argv);
   }
   if (platform == "baremetal") {
-    baremetal::BaremetalHandler handler(fs::current_path(), data_dir() / "device");
+    baremetal::BaremetalHandler handler(fs::current_path(), install::device_sources_dir());
     return project_api::serve(handler, argc, argv);
   }
   if (platform == "zephyr") {
-    zephyr::ZephyrHandler handler(fs::current_path(), data_dir() / "device");
+    zephyr::ZephyrHandler handler(fs::current_path(), install::device_sources_dir());
     return project_api::serve(handler, argc, argv);
   }
   if (platform == "arduino") {
     // utvm-avr-sim is built next to utvm (<prefix>/bin).
-    arduino::ArduinoHandler handler(fs::current_path(), data_dir() / "device",
-                                    self_executable().parent_path() / "utvm-avr-sim");
+    arduino::ArduinoHandler handler(fs::current_path(), install::device_sources_dir(),
+                                    install::bin_dir() / "utvm-avr-sim");
     return project_api::serve(handler, argc, argv);
   }
   std::fprintf(stderr,

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "board.h"
-#include "common/device_transport.h"
+#include "common/device_handler.h"
 #include "utvm/project_api/server.h"
 
 namespace utvm::platforms::arduino {
@@ -37,7 +37,7 @@ std::size_t rewrite_includes(const std::filesystem::path& root,
 // on AVR they end up in RAM, and the MLF metadata does not always count them.
 std::uint64_t avr_constant_bytes(const std::string& source);
 
-class ArduinoHandler : public project_api::Handler {
+class ArduinoHandler : public DeviceHandler {
  public:
   // dir: the server's directory (template or project); device_sources: <datadir>/device;
   // simulator: the utvm-avr-sim program (emulated boards).
@@ -52,21 +52,18 @@ class ArduinoHandler : public project_api::Handler {
                         const nlohmann::json& options) override;
   void build(const nlohmann::json& options) override;
   void flash(const nlohmann::json& options) override;
-  project_api::TransportTimeouts open_transport(const nlohmann::json& options) override;
-  void close_transport() override;
-  std::vector<std::uint8_t> read_transport(std::size_t n,
-                                           std::optional<double> timeout_sec) override;
-  void write_transport(std::span<const std::uint8_t> data,
-                       std::optional<double> timeout_sec) override;
 
   // The running emulator's process (group leader), for tests; nullopt when none runs.
   std::optional<pid_t> simulator_pid() const;
+
+ protected:
+  // utvm-avr-sim on pipes (emulated boards) or the board's serial port.
+  OpenedDevice open_stream(const nlohmann::json& options) override;
 
  private:
   std::filesystem::path dir_;
   std::filesystem::path device_sources_;
   std::filesystem::path simulator_;
-  DeviceTransport device_;  // the emulator on pipes or the board's serial port
 };
 
 }  // namespace utvm::platforms::arduino

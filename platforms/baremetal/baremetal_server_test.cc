@@ -182,6 +182,27 @@ TEST(BaremetalServer, GenerateNeedsAKnownBoard) {
   EXPECT_FALSE(fs::exists(project)) << "a failed generate_project left a directory behind";
 }
 
+// The runtime copied into the project is the standalone_crt_dir the client sent when it is utvm's
+// (the CLI sends its install's), the server's own otherwise (TVM clients send TVM's CRT).
+TEST(BaremetalServer, GenerateCopiesTheRuntimeTheClientSent) {
+  const fs::path sent = fresh_project("sent-runtime");
+  fs::copy(install().device, sent, fs::copy_options::recursive);
+  std::ofstream(sent / "src" / "sent_marker.c") << "/* from the client */\n";
+  BaremetalHandler h(install().template_dir, install().device);
+  const fs::path project = fresh_project("sent-runtime-project");
+  h.generate_project(example_mlf(), sent, project, {{"board", "mps2_an385"}});
+  EXPECT_TRUE(fs::exists(project / "runtime/src/sent_marker.c"));
+  fs::remove_all(project);
+  const fs::path tvm_crt = fresh_project("tvm-crt");
+  fs::create_directories(tvm_crt / "src");
+  h.generate_project(example_mlf(), tvm_crt, project, {{"board", "mps2_an385"}});
+  EXPECT_FALSE(fs::exists(project / "runtime/src/sent_marker.c"));
+  EXPECT_TRUE(fs::exists(project / "runtime/include/utvm/link.h"));
+  fs::remove_all(project);
+  fs::remove_all(sent);
+  fs::remove_all(tvm_crt);
+}
+
 // The example model, end to end on the Cortex-M3, bit-identical to the host.
 TEST(BaremetalServer, ExampleModelRunsOnMps2An385LikeOnTheHost) {
   SKIP_WITHOUT_TOOLS();

@@ -6,7 +6,6 @@
 // flash checks the build; open_transport starts PROJECT/build/utvm-device with pipes.
 #include "host_server.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -15,13 +14,13 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
-#include "common/server_util.h"
+#include "common/server_options.h"
 #include "project_layout.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/platforms/platforms.h"
 #include "utvm/project_api/errors.h"
-#include "utvm/transport/fd_stream.h"
 
 namespace utvm::platforms::host {
 namespace fs = std::filesystem;
@@ -43,7 +42,7 @@ int run_tool(const std::vector<std::string>& argv, const fs::path& cwd) {
 
 }  // namespace
 
-HostHandler::HostHandler() : dir_(fs::current_path()), device_(dir_) {}
+HostHandler::HostHandler() : DeviceHandler(fs::current_path()), dir_(fs::current_path()) {}
 
 HostHandler::~HostHandler() = default;
 
@@ -62,15 +61,15 @@ api::ServerInfo HostHandler::server_info_query(const std::string& /*tvm_version*
 }
 
 void HostHandler::generate_project(const fs::path& model_library_format_path,
-                                   const fs::path& /*standalone_crt_dir*/,
-                                   const fs::path& project_dir, const json& options) {
+                                   const fs::path& standalone_crt_dir, const fs::path& project_dir,
+                                   const json& options) {
   ProjectLayoutRequest req;
   req.mlf_path = fs::absolute(model_library_format_path);
   req.project_dir = fs::absolute(project_dir);
   req.workspace_size_bytes = uint_option(options, "workspace_size_bytes");
   if (auto it = options.find("cflags"); it != options.end() && it->is_string())
     req.extra_cflags = it->get<std::string>();
-  req.device_sources = data_dir() / "device";
+  req.device_sources = install::device_runtime(standalone_crt_dir, install::device_sources_dir());
   req.options = options;
   generate_host_project(req);
 }
@@ -104,52 +103,15 @@ void HostHandler::flash(const json& /*options*/) {
         fmt::format("flash: no build found ({} is missing); run build first", program.string()));
 }
 
-api::TransportTimeouts HostHandler::open_transport(const json& /*options*/) {
-  device_.close();
+OpenedDevice HostHandler::open_stream(const json& /*options*/) {
   const fs::path program = dir_ / "build" / kDeviceProgram;
   if (!fs::is_regular_file(program))
     throw api::ServerError(
         fmt::format("open_transport: no device program at {}; run build first", program.string()));
-  int to_dev[2], from_dev[2];
-  if (pipe2(to_dev, O_CLOEXEC) != 0) throw api::ServerError("open_transport: pipe failed");
-  if (pipe2(from_dev, O_CLOEXEC) != 0) {
-    close(to_dev[0]);
-    close(to_dev[1]);
-    throw api::ServerError("open_transport: pipe failed");
-  }
   SpawnOptions spec;
   spec.argv = {program.string()};
   spec.cwd = dir_;
-  spec.stdin_fd = to_dev[0];
-  spec.stdout_fd = from_dev[1];
-  std::optional<Process> program_process;
-  try {
-    program_process.emplace(Process::spawn(spec));
-  } catch (...) {
-    for (int fd : {to_dev[0], to_dev[1], from_dev[0], from_dev[1]})
-      close(fd);
-    throw;
-  }
-  close(to_dev[0]);
-  close(from_dev[1]);
-  return device_.open(
-      std::make_unique<transport::FdStream>(from_dev[0], to_dev[1], "the device program",
-                                            /*owns_fds=*/true),
-      DeviceTransport::Medium::kPipe, std::move(program_process));
-}
-
-void HostHandler::close_transport() {
-  device_.close();
-}
-
-std::vector<std::uint8_t> HostHandler::read_transport(std::size_t n,
-                                                      std::optional<double> timeout_sec) {
-  return device_.read(n, timeout_sec);
-}
-
-void HostHandler::write_transport(std::span<const std::uint8_t> data,
-                                  std::optional<double> timeout_sec) {
-  device_.write(data, timeout_sec);
+  return program_on_pipes(std::move(spec), "the device program", DeviceTransport::Medium::kPipe);
 }
 
 }  // namespace utvm::platforms::host

@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <optional>
 
-#include "common/device_transport.h"
+#include "common/device_handler.h"
 #include "utvm/project_api/server.h"
 
 namespace utvm::platforms::host {
 
-class HostHandler : public project_api::Handler {
+class HostHandler : public DeviceHandler {
  public:
   HostHandler();
   ~HostHandler() override;
@@ -21,16 +21,13 @@ class HostHandler : public project_api::Handler {
                         const nlohmann::json& options) override;
   void build(const nlohmann::json& options) override;
   void flash(const nlohmann::json& options) override;
-  project_api::TransportTimeouts open_transport(const nlohmann::json& options) override;
-  void close_transport() override;
-  std::vector<std::uint8_t> read_transport(std::size_t n,
-                                           std::optional<double> timeout_sec) override;
-  void write_transport(std::span<const std::uint8_t> data,
-                       std::optional<double> timeout_sec) override;
+
+ protected:
+  // The device program on pipes.
+  OpenedDevice open_stream(const nlohmann::json& options) override;
 
  private:
   std::filesystem::path dir_;  // the server's own directory (template or project)
-  DeviceTransport device_;     // the device program on pipes, once open_transport ran
 };
 
 }  // namespace utvm::platforms::host

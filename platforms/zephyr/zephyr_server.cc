@@ -15,12 +15,17 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/files.h"
 #include "common/memory_report.h"
 #include "common/mlperf.h"
-#include "common/server_util.h"
+#include "common/project_draft.h"
+#include "common/quoting.h"
+#include "common/server_options.h"
+#include "common/tool_run.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
+#include "utvm/common/install_layout.h"
 #include "utvm/common/subprocess.h"
 #include "utvm/mlf/archive.h"
 #include "utvm/mlf/model.h"
@@ -41,29 +46,21 @@ constexpr std::uint64_t kRuntimeRamBytes = 8192;
 constexpr std::uint64_t kDefaultMainStack = 4096;  // what prj.conf asks for when not told
 constexpr auto kReenumerateTimeout = std::chrono::milliseconds(10000);
 
-Board project_board(const fs::path& dir, const json& project, const char* step) {
-  try {
-    return find_board(dir / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
-  }
-}
-
 // The west command: option west_cmd, else what generate_project recorded, else `west` on PATH;
 // empty when there is no west (build falls back to CMake + Ninja).
-std::vector<std::string> west_command(const json& options, const json& project) {
+std::vector<std::string> west_command(const json& options, const json& recorded) {
   if (auto w = str_option(options, "west_cmd")) return split_words(*w);
-  if (auto it = project.find("west_cmd");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("west_cmd");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return split_words(it->get<std::string>());
   if (auto p = find_on_path("west")) return {p->string()};
   return {};
 }
 
-std::string zephyr_base_for(const json& options, const json& project, const char* step) {
+std::string zephyr_base_for(const json& options, const json& recorded, const char* step) {
   if (auto z = str_option(options, "zephyr_base")) return *z;
-  if (auto it = project.find("zephyr_base");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("zephyr_base");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return it->get<std::string>();
   if (const char* env = std::getenv("ZEPHYR_BASE"); env && *env) return env;
   throw api::ServerError(fmt::format(
@@ -170,7 +167,7 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   add("CONFIG_RING_BUFFER=y");
   add("CONFIG_UART_CONSOLE=n");
   add("CONFIG_UART_INTERRUPT_DRIVEN=y");
-  if (options.verbose && !board.is_qemu) add("CONFIG_LED=y");
+  if (options.verbose && !board.is_qemu()) add("CONFIG_LED=y");
   add("CONFIG_REBOOT=y");
   // picolibc, not newlib: Debian's newlib lacks the retargetable locking Zephyr requires, and
   // Zephyr's minimal libc has no expf/roundf/tanhf, which models call. x86 boards keep Zephyr's
@@ -242,7 +239,7 @@ std::vector<std::string> serial_number_args(const std::string& runner, const std
 }
 
 ZephyrHandler::ZephyrHandler(fs::path dir, fs::path device_sources)
-    : dir_(std::move(dir)), device_sources_(std::move(device_sources)), device_(dir_) {}
+    : DeviceHandler(dir), dir_(std::move(dir)), device_sources_(std::move(device_sources)) {}
 
 ZephyrHandler::~ZephyrHandler() = default;
 
@@ -299,9 +296,10 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
 }
 
 void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
-                                     const fs::path& /*standalone_crt_dir*/,
+                                     const fs::path& standalone_crt_dir,
                                      const fs::path& project_dir, const json& options) {
   const Board board = generate_board(options, dir_, find_board);
+  const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   const bool mlperf = is_mlperf_project(options);
   const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
   const std::string zephyr_board = zephyr_board_name(board, zephyr_base);
@@ -331,12 +329,12 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     const std::uint64_t arena = draft.arena_bytes(workspace_option);
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
     const std::uint64_t ram = arena + draft.io_bytes() + stack + kRuntimeRamBytes;
-    if (board.ram_kib > 0 && ram > board.ram_kib * 1024) {
+    if (board.ram.size > 0 && ram > board.ram.size) {
       throw Error(ExitCode::kOption,
                   fmt::format("model '{}' needs about {} bytes of RAM (workspace {}, tensors {}, "
                               "stack {}, runtime {}) but board {} has {} KiB",
                               model_name, ram, arena, draft.io_bytes(), stack, kRuntimeRamBytes,
-                              board.name, board.ram_kib));
+                              board.name, board.ram.size / 1024));
     }
 
     std::optional<MlperfFirmware> mlperf_fw;
@@ -346,11 +344,11 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     for (const char* f : {mlperf ? "main_mlperf.c" : "main.c", "port_zephyr.c"}) {
       fs::copy_file(dir_ / "src" / f, tmp / "src" / f, fs::copy_options::overwrite_existing);
     }
-    copy_tree(device_sources_ / "include", tmp / "runtime" / "include");
-    copy_tree(device_sources_ / "src", tmp / "runtime" / "src");
+    copy_tree(runtime / "include", tmp / "runtime" / "include");
+    copy_tree(runtime / "src", tmp / "runtime" / "src");
     if (mlperf_fw) {
       write_file(tmp / "src" / "utvm_mlperf_config.c", mlperf_fw->config_c);
-      copy_tree(device_sources_ / "mlperf", tmp / "runtime" / "mlperf");
+      copy_tree(runtime / "mlperf", tmp / "runtime" / "mlperf");
     }
     for (const char* f : {"boards.json", "CMakeLists.txt"}) {
       fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
@@ -394,33 +392,31 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
 
     write_file(tmp / "prj.conf", render_prj_conf(board, {verbose, stack_option, warning_as_error}));
 
-    json project_json = {
-        {"platform", "zephyr"},
-        {"board", board.name},
-        {"zephyr_board", zephyr_board},
-        {"project_type", mlperf ? "mlperf_tiny" : "host_driven"},
-        {"model", model_name},
-        {"zephyr_base", zephyr_base},
-        {"zephyr_modules", modules},
-        {"west_cmd", west},
-        {"warning_as_error", warning_as_error},
-        {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint",
-         {{"ram", ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-          {"flash", draft.constants_bytes()},
-          {"workspace", arena},
-          {"io", draft.io_bytes()},
-          {"constants", draft.constants_bytes()}}},
-    };
-    if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
-    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+    ProjectRecord record;
+    record.platform = "zephyr";
+    record.board = board.name;
+    record.model = model_name;
+    record.project_type = mlperf ? "mlperf_tiny" : "host_driven";
+    record.cmsis = cmsis_project_json(cmsis);
+    record.footprint.ram = ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0);
+    record.footprint.flash = draft.constants_bytes();
+    record.footprint.workspace = arena;
+    record.footprint.io = draft.io_bytes();
+    record.footprint.constants = draft.constants_bytes();
+    if (mlperf_fw) record.mlperf = mlperf_fw->project_json;
+    record.platform_fields = {{"zephyr_board", zephyr_board},
+                              {"zephyr_base", zephyr_base},
+                              {"zephyr_modules", modules},
+                              {"west_cmd", west},
+                              {"warning_as_error", warning_as_error}};
+    write_project_record(tmp, record);
   });
 }
 
 void ZephyrHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "build");
-  const std::string zephyr_base = zephyr_base_for(options, project, "build");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "build");
   if (!fs::is_directory(zephyr_base)) {
     throw api::ServerError(
         fmt::format("build: the Zephyr tree {} does not exist (option zephyr_base / "
@@ -428,7 +424,7 @@ void ZephyrHandler::build(const json& options) {
                     zephyr_base));
   }
   const auto env = build_env(zephyr_base, board);
-  const std::string zephyr_board = project.value("zephyr_board", board.name);
+  const std::string zephyr_board = project.platform_fields.value("zephyr_board", board.name);
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
   claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
@@ -436,7 +432,7 @@ void ZephyrHandler::build(const json& options) {
   std::error_code ec;
   fs::remove(log, ec);
 
-  const auto west = west_command(options, project);
+  const auto west = west_command(options, project.platform_fields);
   if (!west.empty()) {
     std::vector<std::string> argv = west;
     if (verbose) argv.push_back("-v");
@@ -472,21 +468,21 @@ void ZephyrHandler::build(const json& options) {
   if (auto use = parse_zephyr_memory_usage(read_file(log))) {
     write_memory_report(build_dir, firmware_memory_usage(board.name, {use->ram_used, use->ram_size},
                                                          {use->flash_used, use->flash_size}, 0,
-                                                         model_memory(project)));
+                                                         model_memory(project.footprint)));
   }
 }
 
 void ZephyrHandler::flash(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "flash");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "flash", find_board);
   const fs::path build_dir = dir_ / "build";
   const fs::path elf = build_dir / "zephyr" / "zephyr.elf";
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
-  if (board.is_qemu) return;  // QEMU loads the image in open_transport
+  if (board.is_qemu()) return;  // QEMU loads the image in open_transport
 
-  const auto west = west_command(options, project);
+  const auto west = west_command(options, project.platform_fields);
   if (west.empty()) {
     throw api::ServerError(fmt::format(
         "flash: board {} is flashed with `west flash`, but west is not on PATH (set option "
@@ -505,7 +501,7 @@ void ZephyrHandler::flash(const json& options) {
   const fs::path log = build_dir / "flash.log";
   std::error_code ec;
   fs::remove(log, ec);
-  const std::string zephyr_base = zephyr_base_for(options, project, "flash");
+  const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "flash");
   const auto env = build_env(zephyr_base, board);
   if (runner == "nrfjprog" && board.name.rfind("nrf5340dk", 0) == 0) {
     std::vector<std::string> argv = {"nrfjprog", "--recover"};
@@ -524,21 +520,20 @@ void ZephyrHandler::flash(const json& options) {
   write_file(build_dir / "flash.json", record.dump(2) + "\n");
 }
 
-api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
-  device_.close();
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "open_transport");
-  if (board.is_qemu) {
+OpenedDevice ZephyrHandler::open_stream(const json& options) {
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "open_transport", find_board);
+  if (board.is_qemu()) {
     const fs::path elf = dir_ / "build" / "zephyr" / "zephyr.elf";
     if (!fs::is_regular_file(elf)) {
       throw api::ServerError(
           fmt::format("open_transport: no firmware at {}; run build first", elf.string()));
     }
     transport::QemuOptions q;
-    q.binary = board.qemu->binary;
-    q.machine = board.qemu->machine;
-    q.cpu = board.qemu->cpu;
-    q.extra_args = board.qemu->args;
+    q.binary = board.emulator->binary;
+    q.machine = board.emulator->machine;
+    q.cpu = board.emulator->cpu;
+    q.extra_args = board.emulator->args;
     q.kernel = elf;
     q.log_file = dir_ / "build" / "qemu.log";
     std::unique_ptr<transport::QemuProcess> qemu;
@@ -547,7 +542,7 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
     } catch (const Error& e) {
       throw api::ServerError(fmt::format("open_transport: {}", e.what()));
     }
-    return device_.open(std::move(qemu), DeviceTransport::Medium::kEmulator);
+    return {std::move(qemu), DeviceTransport::Medium::kEmulator, std::nullopt};
   }
 
   unsigned baud = board.baud;
@@ -560,7 +555,8 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   std::unique_ptr<transport::SerialPort> serial;
   try {
     if (path.empty()) {
-      transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+      transport::UsbMatch match{board.usb->vid, board.usb->pid,
+                                str_option(options, "serial_number")};
       if (!match.serial_number) {
         // The board flash used, if it was told which one.
         json rec;
@@ -581,21 +577,7 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("open_transport: {}", e.what()));
   }
-  return device_.open(std::move(serial), DeviceTransport::Medium::kSerial);
-}
-
-void ZephyrHandler::close_transport() {
-  device_.close();
-}
-
-std::vector<std::uint8_t> ZephyrHandler::read_transport(std::size_t n,
-                                                        std::optional<double> timeout_sec) {
-  return device_.read(n, timeout_sec);
-}
-
-void ZephyrHandler::write_transport(std::span<const std::uint8_t> data,
-                                    std::optional<double> timeout_sec) {
-  device_.write(data, timeout_sec);
+  return {std::move(serial), DeviceTransport::Medium::kSerial, std::nullopt};
 }
 
 }  // namespace utvm::platforms::zephyr

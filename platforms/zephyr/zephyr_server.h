@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "board.h"
-#include "common/device_transport.h"
+#include "common/device_handler.h"
 #include "utvm/project_api/server.h"
 #include "utvm/transport/byte_stream.h"
 
@@ -47,7 +47,7 @@ std::optional<ZephyrMemoryUse> parse_zephyr_memory_usage(const std::string& buil
 // The serial-number arguments `west flash` takes for `runner` (empty when it has none).
 std::vector<std::string> serial_number_args(const std::string& runner, const std::string& sn);
 
-class ZephyrHandler : public project_api::Handler {
+class ZephyrHandler : public DeviceHandler {
  public:
   // dir: the server's directory (template or project); device_sources: <datadir>/device.
   ZephyrHandler(std::filesystem::path dir, std::filesystem::path device_sources);
@@ -60,17 +60,14 @@ class ZephyrHandler : public project_api::Handler {
                         const nlohmann::json& options) override;
   void build(const nlohmann::json& options) override;
   void flash(const nlohmann::json& options) override;
-  project_api::TransportTimeouts open_transport(const nlohmann::json& options) override;
-  void close_transport() override;
-  std::vector<std::uint8_t> read_transport(std::size_t n,
-                                           std::optional<double> timeout_sec) override;
-  void write_transport(std::span<const std::uint8_t> data,
-                       std::optional<double> timeout_sec) override;
+
+ protected:
+  // QEMU (emulated boards) or the board's serial port.
+  OpenedDevice open_stream(const nlohmann::json& options) override;
 
  private:
   std::filesystem::path dir_;
   std::filesystem::path device_sources_;
-  DeviceTransport device_;  // QEMU or the board's serial port, once open_transport ran
 };
 
 }  // namespace utvm::platforms::zephyr

@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "utvm/platforms/board.h"
+
 namespace utvm::cli {
 
 // A tool a platform needs on the host (checked by `utvm doctor`).
@@ -38,16 +40,13 @@ struct PlatformEntry {
   std::string error;  // set by list_platforms() when platform.json is unusable (doctor shows it)
 };
 
-// <data dir>/platforms: $UTVM_DATA_DIR/platforms if set, else <exe dir>/../share/utvm/platforms.
-std::filesystem::path platforms_root();
-
 // Reads <dir>/platform.json (if any); the name defaults to the directory name.
 // Throws utvm::Error(kBadInput) naming the file when platform.json is not valid JSON.
 PlatformEntry read_platform_dir(const std::filesystem::path& dir);
 
-// Every built-in platform (sub-directories of platforms_root() holding a Project API server),
-// sorted by name. Missing root → empty list. A broken platform.json does not hide the others:
-// that platform is listed by its directory name with `error` set.
+// Every built-in platform (sub-directories of install::platforms_dir() holding a Project API
+// server), sorted by name. Missing root → empty list. A broken platform.json does not hide the
+// others: that platform is listed by its directory name with `error` set.
 std::vector<PlatformEntry> list_platforms();
 
 // The built-in platform `name`; throws utvm::Error(kUsage) listing the known names otherwise.
@@ -57,15 +56,15 @@ PlatformEntry find_platform(const std::string& name);
 // `template --template-dir`): such templates bring utvm's runtime, any other needs TVM's CRT.
 bool is_builtin_template(const std::filesystem::path& dir);
 
-struct Board {
+// A board of an installed platform: the one board model (utvm/platforms/board.h; `data` is its
+// entry as written) and the platform it belongs to.
+struct Board : platforms::Board {
   std::string platform;
-  std::string name;
-  nlohmann::json data;  // the board's entry in the data file, as written there
 };
 
-// Boards from a platform's data file. Accepted shapes: {"boards": {name: {...}}},
-// {name: {...}} (Zephyr/Arduino style) or [{"name": ..., ...}]. Keys starting with "comment"
-// or "$" are ignored. Throws utvm::Error(kBadInput) naming the file when it is unreadable.
+// Boards from a platform's data file, by name, read by platforms::load_boards (the schema and
+// the accepted shapes are documented there). Throws utvm::Error(kBadInput) naming the file when
+// it is unreadable or a field is mistyped.
 std::vector<Board> read_boards(const PlatformEntry& platform);
 
 // Absolute, normalised form of a user-given path (relative to the current directory).

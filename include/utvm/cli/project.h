@@ -103,8 +103,4 @@ void install_interrupt_handler();
 // The last `n` lines of a text file ("" when unreadable).
 std::string tail_lines(const std::filesystem::path& file, std::size_t n);
 
-// The directory passed to generate_project as standalone_crt_dir: utvm's device runtime sources
-// (<data dir>/device).
-std::filesystem::path device_sources_dir();
-
 }  // namespace utvm::cli
