@@ -174,7 +174,7 @@ std::string given_path(const std::string& option, const char* flag, const char* 
 void run_doctor(const DoctorArgs& args) {
   const bool json = args.json;
   std::vector<Check> checks;
-  const fs::path data = utvm::cli::platforms_root().parent_path();
+  const fs::path data = utvm::install::data_dir();
   std::vector<std::string> builtin(utvm::platforms::kBuiltinPlatforms.begin(),
                                    utvm::platforms::kBuiltinPlatforms.end());
   for (const auto& t : utvm::cli::check_data_dir(data, builtin))
