@@ -7,20 +7,20 @@
 namespace utvm::cli {
 namespace {
 
-using json = nlohmann::json;
-
-TEST(BoardFit, ReadsEveryBoardsFileShape) {
-  auto bm =
-      board_memory(json::parse(R"({"ram": {"size": "0x00400000"}, "flash": {"size": 4096}})"));
+TEST(BoardFit, ReadsTheBoardsMemory) {
+  platforms::Board b;
+  b.ram.size = 4u << 20;
+  b.flash.size = 4096;
+  auto bm = board_memory(b);
   EXPECT_EQ(bm.ram, 4u << 20);
   EXPECT_EQ(bm.flash, 4096u);
-  bm = board_memory(json::parse(R"({"ram_kib": 64, "flash_kib": 0})"));  // qemu_x86-like
-  EXPECT_EQ(bm.ram, 64u * 1024);
+  EXPECT_FALSE(bm.avr);
+  b.flash.size = 0;  // qemu_x86: no flash apart
+  b.arch = "avr";
+  bm = board_memory(b);
   EXPECT_EQ(bm.flash, std::nullopt);
-  bm = board_memory(json::parse(R"({"ram_bytes": 8192, "flash_bytes": 253952, "arch": "avr"})"));
-  EXPECT_EQ(bm.ram, 8192u);
   EXPECT_TRUE(bm.avr);
-  EXPECT_EQ(board_memory(json::parse(R"({"ram": {"size": "lots"}})")).ram, std::nullopt);
+  EXPECT_EQ(board_memory(platforms::Board{}).ram, std::nullopt);
 }
 
 TEST(BoardFit, ShortfallAndAvrWeights) {

@@ -13,20 +13,8 @@
 namespace utvm::cli {
 
 std::optional<transport::UsbMatch> board_usb_identity(const Board& board) {
-  const auto& d = board.data;
-  auto get = [&](const nlohmann::json& obj, const char* key) -> std::string {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  std::string vid = get(d, "vid_hex"), pid = get(d, "pid_hex");
-  if (vid.empty() && d.contains("usb") && d["usb"].is_object()) {
-    vid = get(d["usb"], "vid");
-    pid = get(d["usb"], "pid");
-  }
-  auto v = transport::parse_usb_id(vid);
-  auto p = transport::parse_usb_id(pid);
-  if (!v || !p) return std::nullopt;
-  return transport::UsbMatch{*v, *p, std::nullopt};
+  if (!board.usb) return std::nullopt;
+  return transport::UsbMatch{board.usb->vid, board.usb->pid, std::nullopt};
 }
 
 nlohmann::json devices_json(const std::vector<transport::SerialPortInfo>& ports,

@@ -91,7 +91,7 @@ void print_fits(const std::vector<Board>& boards, const std::string& mlf, bool j
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& b : boards) {
-      const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b.data));
+      const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b));
       auto opt = [](const std::optional<std::uint64_t>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json();
       };
@@ -128,7 +128,7 @@ void print_fits(const std::vector<Board>& boards, const std::string& mlf, bool j
     return *v < 1024 ? fmt::format("{} B", *v) : fmt::format("{} KiB", *v / 1024);
   };
   for (const auto& b : boards) {
-    const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b.data));
+    const auto f = utvm::cli::fit(needs, utvm::cli::board_memory(b));
     std::fputs(
         fmt::format("{:<{}}  {:<{}}  {:>10}  {:>10}  {}\n", b.platform, wp, b.name, wb, size(f.ram),
                     size(f.flash), f.fits() ? "yes" : "no: " + utvm::cli::shortfall_text(f))

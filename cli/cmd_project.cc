@@ -214,7 +214,7 @@ void warn_if_board_too_small(const utvm::mlf::Model& model, const fs::path& mlf,
   try {
     for (const auto& b : utvm::cli::read_boards(utvm::cli::find_platform(platform))) {
       if (b.name != board) continue;
-      const auto f = utvm::cli::fit(utvm::cli::model_needs(model), utvm::cli::board_memory(b.data));
+      const auto f = utvm::cli::fit(utvm::cli::model_needs(model), utvm::cli::board_memory(b));
       if (f.fits()) return;
       std::fputs(
           fmt::format("warning: {} needs at least {} B of RAM and {} B of flash; board {} "

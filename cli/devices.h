@@ -1,6 +1,5 @@
 // `utvm devices`: serial ports joined with the boards (from every platform's board data) whose
-// USB VID/PID they carry. Board data names the identity as "vid_hex"/"pid_hex" (TVM's Zephyr and
-// Arduino boards.json) or "usb": {"vid": "...", "pid": "..."}.
+// USB VID/PID they carry (platforms::Board::usb).
 #pragma once
 
 #include <optional>

@@ -19,12 +19,20 @@ transport::SerialPortInfo usb(std::string path, std::uint16_t vid, std::uint16_t
   return p;
 }
 
+Board board(std::string platform, std::string name, std::optional<platforms::UsbId> usb) {
+  Board b;
+  b.platform = std::move(platform);
+  b.name = std::move(name);
+  b.usb = usb;
+  return b;
+}
+
 std::vector<Board> boards() {
   return {
-      {"zephyr", "nucleo_f746zg", {{"vid_hex", "0483"}, {"pid_hex", "374b"}}},
-      {"zephyr", "stm32f746g_disco", {{"vid_hex", "0483"}, {"pid_hex", "374b"}}},
-      {"zephyr", "qemu_cortex_m3", {{"vid_hex", ""}, {"pid_hex", ""}, {"is_qemu", true}}},
-      {"arduino", "due", {{"usb", {{"vid", "0x2341"}, {"pid", "0x003d"}}}}},
+      board("zephyr", "nucleo_f746zg", platforms::UsbId{0x0483, 0x374b}),
+      board("zephyr", "stm32f746g_disco", platforms::UsbId{0x0483, 0x374b}),
+      board("zephyr", "qemu_cortex_m3", std::nullopt),
+      board("arduino", "due", platforms::UsbId{0x2341, 0x003d}),
   };
 }
 

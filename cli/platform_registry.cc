@@ -33,10 +33,6 @@ bool has_server(const fs::path& dir) {
          fs::is_regular_file(dir / "microtvm_api_server.py", ec);
 }
 
-bool ignored_key(const std::string& key) {
-  return key.rfind("comment", 0) == 0 || key.rfind("$", 0) == 0 || key.rfind("_", 0) == 0;
-}
-
 }  // namespace
 
 fs::path absolute_path(const fs::path& p) {
@@ -143,24 +139,8 @@ bool is_builtin_template(const fs::path& dir) {
 std::vector<Board> read_boards(const PlatformEntry& platform) {
   std::vector<Board> out;
   if (platform.boards_file.empty()) return out;
-  nlohmann::json j = read_json_file(platform.boards_file);
-  const nlohmann::json* boards = &j;
-  if (j.is_object() && j.contains("boards") && !j["boards"].is_string()) boards = &j["boards"];
-  if (boards->is_object()) {
-    for (const auto& [key, value] : boards->items()) {
-      if (ignored_key(key) || !value.is_object()) continue;
-      out.push_back(Board{platform.name, key, value});
-    }
-  } else if (boards->is_array()) {
-    for (const auto& value : *boards) {
-      if (!value.is_object() || !value.contains("name") || !value["name"].is_string()) continue;
-      out.push_back(Board{platform.name, value["name"].get<std::string>(), value});
-    }
-  } else {
-    throw Error(ExitCode::kBadInput,
-                platform.boards_file.string() + ": expected an object or array of boards");
-  }
-  std::sort(out.begin(), out.end(), [](const Board& a, const Board& b) { return a.name < b.name; });
+  for (auto& [name, board] : platforms::load_boards(platform.boards_file, platform.name))
+    out.push_back(Board{std::move(board), platform.name});
   return out;
 }
 

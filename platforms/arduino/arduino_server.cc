@@ -15,9 +15,12 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/files.h"
 #include "common/memory_report.h"
-#include "common/server_util.h"
-#include "memory_report.h"
+#include "common/project_draft.h"
+#include "common/quoting.h"
+#include "common/server_options.h"
+#include "common/tool_run.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
@@ -32,7 +35,6 @@ namespace fs = std::filesystem;
 namespace api = utvm::project_api;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-using baremetal::MemoryReport;
 
 namespace {
 
@@ -56,20 +58,12 @@ std::optional<bool> opt_bool_option(const json& options, const char* name) {
   return bool_option(options, name);
 }
 
-Board project_board(const fs::path& dir, const json& project, const char* step) {
-  try {
-    return find_board(dir / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
-  }
-}
-
 // arduino-cli as a command: option arduino_cli_cmd, else what generate_project recorded, else
 // arduino-cli on PATH; empty when there is none.
-std::vector<std::string> arduino_cli(const json& options, const json& project) {
+std::vector<std::string> arduino_cli(const json& options, const json& recorded) {
   if (auto c = str_option(options, "arduino_cli_cmd")) return split_words(*c);
-  if (auto it = project.find("arduino_cli_cmd");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("arduino_cli_cmd");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return split_words(it->get<std::string>());
   if (auto p = find_on_path("arduino-cli")) return {p->string()};
   return {};
@@ -108,12 +102,12 @@ std::string board_port(const Board& board, const json& options, const char* step
     }
     return *p;
   }
-  if (!board.vid || !board.pid) {
+  if (!board.usb) {
     throw api::ServerError(fmt::format(
         "{}: board {} has no USB identity in boards.json; set option port", step, board.name));
   }
   try {
-    transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+    transport::UsbMatch match{board.usb->vid, board.usb->pid, str_option(options, "serial_number")};
     return transport::wait_for_serial_port(
                match, "board " + board.name,
                "--project-option serial_number=SN (or port=/dev/ttyXXX)", wait)
@@ -127,8 +121,8 @@ std::string board_port(const Board& board, const json& options, const char* step
 MemoryReport avr_memory_report(const std::string& size_output, const Board& board) {
   MemoryReport r;
   r.board = board.name;
-  r.flash_size = board.flash_bytes;
-  r.ram_size = board.ram_bytes;
+  r.flash_size = board.flash.size;
+  r.ram_size = board.ram.size;
   r.stack = kStackReserveBytes;
   std::istringstream in(size_output);
   for (std::string line; std::getline(in, line);) {
@@ -151,17 +145,17 @@ MemoryReport avr_memory_report(const std::string& size_output, const Board& boar
 // region `data'" (the address is where the section ends in the data space).
 std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std::string& log,
                                                                       const Board& board) {
-  if (auto o = baremetal::parse_linker_overflow(log)) {
+  if (auto o = parse_linker_overflow(log)) {
     const bool ram = o->region == "data";
-    return std::make_pair(ram, (ram ? board.ram_bytes : board.flash_bytes) + o->bytes);
+    return std::make_pair(ram, (ram ? board.ram.size : board.flash.size) + o->bytes);
   }
   static const std::regex kNotWithin(
       R"(address 0x([0-9a-fA-F]+) of .* section [`'](\.[A-Za-z0-9_.]+)' is not within region [`']data')");
   std::smatch m;
-  if (board.ram_start == 0 || !std::regex_search(log, m, kNotWithin)) return std::nullopt;
+  if (board.ram.origin == 0 || !std::regex_search(log, m, kNotWithin)) return std::nullopt;
   const std::uint64_t end = std::stoull(m[1].str(), nullptr, 16) & 0xffffu;
-  if (end <= board.ram_start) return std::nullopt;
-  return std::make_pair(true, end - board.ram_start + kStackReserveBytes);
+  if (end <= board.ram.origin) return std::nullopt;
+  return std::make_pair(true, end - board.ram.origin + kStackReserveBytes);
 }
 
 }  // namespace
@@ -342,7 +336,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     copy_tree(device_sources_ / "include", src / "runtime" / "include");
     copy_tree(device_sources_ / "src", src / "runtime" / "src");
     copy_tree(device_sources_ / "ports" / "arduino", src / "port");
-    const std::uint64_t link_rx = board.ram_bytes >= 4096 ? 128 : 64;
+    const std::uint64_t link_rx = board.ram.size >= 4096 ? 128 : 64;
     write_file(src / "port" / "utvm_config.h",
                fmt::format("/* Written by utvm create-project (arduino platform, board {}). */\n"
                            "#ifndef UTVM_CONFIG_H_\n#define UTVM_CONFIG_H_\n"
@@ -389,58 +383,46 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     }
     std::uint64_t ram = arena + draft.io_bytes() + link_rx + kRuntimeRamBytes + kStackReserveBytes;
     if (board.is_avr()) ram += constants;
-    json project_json = {
-        {"platform", "arduino"},
-        {"board", board.name},
-        {"fqbn", board.fqbn},
-        {"project_type", "host_driven"},
-        {"model", model_name},
-        {"sketch", kSketch},
-        {"baud", baud},
-        {"arduino_cli_cmd", cli},
-        {"warning_as_error", werror},
-        {"includes_rewritten", rewritten},
-        {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint",
-         {{"ram", ram},
-          {"flash", constants},
-          {"workspace", arena},
-          {"io", draft.io_bytes()},
-          {"constants", constants},
-          {"weights_in_ram", board.is_avr()},
-          {"link_rx", link_rx}}},
-    };
-    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+    ProjectRecord record;
+    record.platform = "arduino";
+    record.board = board.name;
+    record.model = model_name;
+    record.cmsis = cmsis_project_json(cmsis);
+    record.footprint = {ram,       constants,      arena,  draft.io_bytes(),
+                        constants, board.is_avr(), link_rx};
+    record.platform_fields = {
+        {"fqbn", board.fqbn},     {"sketch", kSketch},          {"baud", baud},
+        {"arduino_cli_cmd", cli}, {"warning_as_error", werror}, {"includes_rewritten", rewritten}};
+    write_project_record(tmp, record);
   });
 }
 
 void ArduinoHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "build");
-  const std::string model_name = project.value("model", "model");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string& model_name = project.model;
   // Before compiling anything: does the metadata already say it cannot fit?
-  const json& fp = project.at("footprint");
-  const std::uint64_t ram = fp.value("ram", std::uint64_t{0});
-  const std::uint64_t flash = fp.value("flash", std::uint64_t{0});
+  const Footprint& fp = project.footprint;
+  const std::uint64_t ram = fp.ram;
+  const std::uint64_t flash = fp.flash;
   const std::string what = fmt::format("model '{}'", model_name);
-  if (ram > board.ram_bytes) {
+  if (ram > board.ram.size) {
     throw api::ServerError(fmt::format(
         "build: {} (workspace {} B, tensors {} B, constants {} B{}, link buffer {} B, runtime "
         "and stack {} B)",
-        baremetal::does_not_fit(what, "RAM", ram, board.ram_bytes, board.name),
-        fp.value("workspace", 0), fp.value("io", 0), fp.value("constants", 0),
-        board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.value("link_rx", 0),
+        does_not_fit(what, "RAM", ram, board.ram.size, board.name), fp.workspace, fp.io,
+        fp.constants, board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.link_rx,
         kRuntimeRamBytes + kStackReserveBytes));
   }
-  if (flash > board.flash_bytes) {
-    throw api::ServerError(fmt::format(
-        "build: {}", baremetal::does_not_fit(what, "flash", flash, board.flash_bytes, board.name)));
+  if (flash > board.flash.size) {
+    throw api::ServerError(
+        fmt::format("build: {}", does_not_fit(what, "flash", flash, board.flash.size, board.name)));
   }
 
   const bool verbose = bool_option(options, "verbose");
   const bool werror = opt_bool_option(options, "warning_as_error")
-                          .value_or(project.value("warning_as_error", false));
-  const fs::path sketch = dir_ / project.value("sketch", std::string(kSketch));
+                          .value_or(project.platform_fields.value("warning_as_error", false));
+  const fs::path sketch = dir_ / project.platform_fields.value("sketch", std::string(kSketch));
   const fs::path ino = sketch / (sketch.filename().string() + ".ino");
   const fs::path build_dir = dir_ / "build";
   // The Arduino tools' build path: arduino-builder empties it when the build options change,
@@ -455,7 +437,7 @@ void ArduinoHandler::build(const json& options) {
   // The tools relink every time; a stale ELF must not pass for a build that made none.
   fs::remove(out_dir / (ino.filename().string() + ".elf"), ec);
 
-  const auto cli = arduino_cli(options, project);
+  const auto cli = arduino_cli(options, project.platform_fields);
   std::string c_flags = werror ? "-Wall -Wextra -Werror" : "";
   if (!cli.empty()) {
     std::vector<std::string> argv = cli;
@@ -506,11 +488,11 @@ void ArduinoHandler::build(const json& options) {
     if (rc != 0) {
       // The linker refused a firmware too big for the MCU: say by how much.
       if (auto need = linker_memory_shortfall(read_file(log), board)) {
-        throw api::ServerError(fmt::format(
-            "build: {}", baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
-                                                 need->first ? "RAM" : "flash", need->second,
-                                                 need->first ? board.ram_bytes : board.flash_bytes,
-                                                 board.name)));
+        throw api::ServerError(
+            fmt::format("build: {}",
+                        does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                                     need->first ? "RAM" : "flash", need->second,
+                                     need->first ? board.ram.size : board.flash.size, board.name)));
       }
       // The link may have produced an ELF that the size check refused: say by how much.
       const fs::path elf = out_dir / (ino.filename().string() + ".elf");
@@ -524,10 +506,10 @@ void ArduinoHandler::build(const json& options) {
           MemoryReport r = avr_memory_report(read_file(size_out), board);
           const bool over_ram = r.ram_used() > r.ram_size;
           throw api::ServerError(fmt::format(
-              "build: {}", baremetal::does_not_fit(
-                               fmt::format("firmware for model '{}'", model_name),
-                               over_ram ? "RAM" : "flash", over_ram ? r.ram_used() : r.flash_used(),
-                               over_ram ? r.ram_size : r.flash_size, board.name)));
+              "build: {}",
+              does_not_fit(fmt::format("firmware for model '{}'", model_name),
+                           over_ram ? "RAM" : "flash", over_ram ? r.ram_used() : r.flash_used(),
+                           over_ram ? r.ram_size : r.flash_size, board.name)));
         }
       }
       step_failed("build: arduino-builder", rc, log);
@@ -547,21 +529,21 @@ void ArduinoHandler::build(const json& options) {
   write_memory_report(build_dir,
                       firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
                                             {report.flash_used(), report.flash_size}, report.stack,
-                                            model_memory(project)));
+                                            model_memory(project.footprint)));
   if (report.ram_used() > report.ram_size) {
     throw api::ServerError(
         fmt::format("build: {} (data {} B + bss {} B + {} B kept for the stack)",
-                    baremetal::does_not_fit(fmt::format("firmware for model '{}'", model_name),
-                                            "RAM", report.ram_used(), report.ram_size, board.name),
+                    does_not_fit(fmt::format("firmware for model '{}'", model_name), "RAM",
+                                 report.ram_used(), report.ram_size, board.name),
                     report.data, report.bss, report.stack));
   }
 }
 
 void ArduinoHandler::flash(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "flash");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "flash", find_board);
   const fs::path build_dir = dir_ / "build";
-  const std::string sketch_name = project.value("sketch", std::string(kSketch));
+  const std::string sketch_name = project.platform_fields.value("sketch", std::string(kSketch));
   const fs::path out_dir = build_dir / kArduinoBuildDir;
   const fs::path elf = out_dir / (sketch_name + ".ino.elf");
   if (!fs::is_regular_file(elf)) {
@@ -583,12 +565,12 @@ void ArduinoHandler::flash(const json& options) {
                    {"bytes", fs::file_size(elf)},
                    {"board", board.name},
                    {"emulator", "simavr"},
-                   {"mcu", board.simavr_mcu}};
+                   {"mcu", board.emulator->machine}};
     write_file(build_dir / "flash.json", record.dump(2) + "\n");
     return;
   }
 
-  const auto cli = arduino_cli(options, project);
+  const auto cli = arduino_cli(options, project.platform_fields);
   if (cli.empty() && !board.is_avr()) {
     throw api::ServerError(fmt::format("flash: board {} is uploaded with arduino-cli; {}",
                                        board.name, install_cli_hint(board)));
@@ -643,8 +625,8 @@ void ArduinoHandler::flash(const json& options) {
 
 api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
   device_.close();
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "open_transport");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "open_transport", find_board);
   if (use_emulator(board, options, "open_transport")) {
     const fs::path image = dir_ / "build" / "flashed.elf";
     if (!fs::is_regular_file(image)) {
@@ -670,7 +652,7 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
     SpawnOptions spec;
     spec.argv = {simulator_.string(),
                  "--mcu",
-                 board.simavr_mcu,
+                 board.emulator->machine,
                  "--freq",
                  std::to_string(board.cpu_clock_hz),
                  image.string()};
@@ -695,7 +677,7 @@ api::TransportTimeouts ArduinoHandler::open_transport(const json& options) {
   }
 
   const std::string path = board_port(board, options, "open_transport", kReenumerateTimeout);
-  const unsigned baud = project.value("baud", board.baud);
+  const unsigned baud = project.platform_fields.value("baud", board.baud);
   std::unique_ptr<transport::SerialPort> serial;
   try {
     serial = std::make_unique<transport::SerialPort>(path, baud);

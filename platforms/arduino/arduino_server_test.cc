@@ -247,37 +247,38 @@ TEST(ArduinoBoards, DataFileIsValidAndStrict) {
   auto boards = load_boards(install().template_dir / "boards.json");
   const Board& mega = boards.at("mega2560");
   EXPECT_EQ(mega.fqbn, "arduino:avr:mega:cpu=atmega2560");
-  EXPECT_EQ(mega.mcu, "atmega2560");
+  EXPECT_EQ(mega.cpu, "atmega2560");
   EXPECT_EQ(mega.cpu_clock_hz, 16000000u);
-  EXPECT_EQ(mega.ram_bytes, 8192u);
-  EXPECT_EQ(mega.flash_bytes, 253952u);
-  EXPECT_EQ(mega.vid, 0x2341);
-  EXPECT_EQ(mega.pid, 0x0042);
+  EXPECT_EQ(mega.ram.size, 8192u);
+  EXPECT_EQ(mega.flash.size, 253952u);
+  EXPECT_EQ(mega.usb->vid, 0x2341);
+  EXPECT_EQ(mega.usb->pid, 0x0042);
   EXPECT_TRUE(mega.is_avr());
   EXPECT_TRUE(mega.emulated());
   EXPECT_EQ(mega.avrdude_part, "m2560");
   const Board& uno = boards.at("uno");
-  EXPECT_EQ(uno.mcu, "atmega328p");
-  EXPECT_EQ(uno.ram_bytes, 2048u);
+  EXPECT_EQ(uno.cpu, "atmega328p");
+  EXPECT_EQ(uno.ram.size, 2048u);
   EXPECT_TRUE(uno.emulated());
   const Board& due = boards.at("due");
   EXPECT_EQ(due.fqbn, "arduino:sam:arduino_due_x_dbg");
   EXPECT_FALSE(due.is_avr());
   EXPECT_FALSE(due.emulated());
-  EXPECT_EQ(due.pid, 0x003d);
-  EXPECT_EQ(boards.at("nano33ble").vid, 0x2341);
-  EXPECT_EQ(boards.at("nano33ble").pid, 0x805a);
+  EXPECT_EQ(due.usb->pid, 0x003d);
+  EXPECT_EQ(boards.at("nano33ble").usb->vid, 0x2341);
+  EXPECT_EQ(boards.at("nano33ble").usb->pid, 0x805a);
 
   // A board missing a field is reported with the file and its name.
   fs::path bad = process_dir() / "bad-boards.json";
   json j = json::parse(read_file(install().template_dir / "boards.json"));
-  j["boards"]["mega2560"].erase("ram_bytes");
+  j["boards"]["mega2560"].erase("ram");
   std::ofstream(bad) << j.dump();
   try {
     load_boards(bad);
-    FAIL() << "a board without ram_bytes was accepted";
+    FAIL() << "a board without ram was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("'mega2560': 'ram_bytes'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'mega2560': 'ram' must be present"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -13,10 +13,14 @@
 #include "board.h"
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/files.h"
 #include "common/memory_report.h"
 #include "common/mlperf.h"
-#include "common/server_util.h"
-#include "memory_report.h"
+#include "common/project_draft.h"
+#include "common/project_record.h"
+#include "common/quoting.h"
+#include "common/server_options.h"
+#include "common/tool_run.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
@@ -104,9 +108,9 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
           fs::copy_file(dir_ / f, tmp / f, fs::copy_options::overwrite_existing);
         }
 
+        write_file(tmp / "board.cmake", board_cmake(board));
         std::ostringstream pc;
         pc << "# Written by utvm create-project (baremetal platform).\n"
-           << "set(UTVM_BOARD " << cmake_quote(board.name) << ")\n"
            << "set(UTVM_STACK_SIZE " << stack << ")\n"
            << "set(UTVM_EXTRA_CFLAGS" << cmake_list(split_words(cflags)) << ")\n"
            << "set(UTVM_GLUE_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/src/utvm_glue.c\")\n"
@@ -129,41 +133,30 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
         write_file(tmp / "project.cmake", project_cmake);
 
         const std::uint64_t arena = draft.arena_bytes(workspace_option);
-        json project_json = {
-            {"platform", "baremetal"},
-            {"board", board.name},
-            {"model", model_name},
-            {"cmsis", cmsis_project_json(cmsis)},
-            {"project_type", mlperf_fw ? "mlperf_tiny" : "host_driven"},
-            {"footprint",
-             {{"ram", arena + draft.io_bytes() + stack + kRuntimeRamBytes +
-                          (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-              {"flash", draft.constants_bytes()},
-              {"workspace", arena},
-              {"io", draft.io_bytes()},
-              {"constants", draft.constants_bytes()}}},
-        };
-        if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
-        write_file(tmp / "project.json", project_json.dump(2) + "\n");
+        ProjectRecord record;
+        record.platform = "baremetal";
+        record.board = board.name;
+        record.model = model_name;
+        record.cmsis = cmsis_project_json(cmsis);
+        record.project_type = mlperf_fw ? "mlperf_tiny" : "host_driven";
+        record.footprint.ram = arena + draft.io_bytes() + stack + kRuntimeRamBytes +
+                               (mlperf_fw ? mlperf_fw->sample_bytes : 0);
+        record.footprint.flash = draft.constants_bytes();
+        record.footprint.workspace = arena;
+        record.footprint.io = draft.io_bytes();
+        record.footprint.constants = draft.constants_bytes();
+        if (mlperf_fw) record.mlperf = mlperf_fw->project_json;
+        write_project_record(tmp, record);
       });
 }
 
 void BaremetalHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = [&] {
-    try {
-      return find_board(dir_ / "boards.json", project.at("board").get<std::string>());
-    } catch (const std::exception& e) {
-      throw api::ServerError(fmt::format("build: {}", e.what()));
-    }
-  }();
-  const std::string model_name = project.value("model", "model");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string& model_name = project.model;
   // Before compiling anything: does the metadata already say it cannot fit?
-  ModelFootprint footprint;
-  footprint.ram = project.at("footprint").value("ram", std::uint64_t{0});
-  footprint.flash = project.at("footprint").value("flash", std::uint64_t{0});
   try {
-    check_model_fits(footprint, board, model_name);
+    check_model_fits({project.footprint.ram, project.footprint.flash}, board, model_name);
   } catch (const Error& e) {
     throw api::ServerError(fmt::format("build: {}", e.what()));
   }
@@ -205,22 +198,17 @@ void BaremetalHandler::build(const json& options) {
   write_memory_report(build_dir,
                       firmware_memory_usage(board.name, {report.ram_used(), report.ram_size},
                                             {report.flash_used(), report.flash_size}, report.stack,
-                                            model_memory(project)));
+                                            model_memory(project.footprint)));
 }
 
 void BaremetalHandler::flash(const json& /*options*/) {
-  const json project = read_project_json(dir_);
+  const ProjectRecord project = read_project_record(dir_);
   const fs::path elf = dir_ / "build" / "firmware.elf";
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
-  Board board;
-  try {
-    board = find_board(dir_ / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("flash: {}", e.what()));
-  }
-  if (board.qemu_machine.empty()) {
+  const Board board = project_board(dir_, project, "flash", find_board);
+  if (!board.emulator) {
     throw api::ServerError(
         fmt::format("flash: board {} is not emulated; program {} with the board's own tools",
                     board.name, elf.string()));
@@ -238,30 +226,25 @@ void BaremetalHandler::flash(const json& /*options*/) {
   json record = {{"image", (dir_ / "build" / "flashed.elf").string()},
                  {"bytes", fs::file_size(elf)},
                  {"board", board.name},
-                 {"qemu_machine", board.qemu_machine}};
+                 {"qemu_machine", board.emulator->machine}};
   write_file(dir_ / "build" / "flash.json", record.dump(2) + "\n");
 }
 
 api::TransportTimeouts BaremetalHandler::open_transport(const json& options) {
   device_.close();
-  const json project = read_project_json(dir_);
+  const ProjectRecord project = read_project_record(dir_);
   const fs::path image = dir_ / "build" / "flashed.elf";
   if (!fs::is_regular_file(image)) {
     throw api::ServerError(fmt::format(
         "open_transport: nothing flashed ({} is missing); run flash first", image.string()));
   }
-  Board board;
-  try {
-    board = find_board(dir_ / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("open_transport: {}", e.what()));
-  }
-  if (board.qemu_machine.empty()) {
+  const Board board = project_board(dir_, project, "open_transport", find_board);
+  if (!board.emulator) {
     throw api::ServerError(fmt::format("open_transport: board {} is not emulated", board.name));
   }
   transport::QemuOptions q;
-  q.machine = board.qemu_machine;
-  q.cpu = board.qemu_cpu;
+  q.machine = board.emulator->machine;
+  q.cpu = board.emulator->cpu;
   q.kernel = image;
   q.log_file = dir_ / "build" / "qemu.log";
   if (auto channel = str_option(options, "qemu_channel")) {

@@ -2,7 +2,8 @@
 // boards.json, built with arm-none-eabi-gcc, run under qemu-system-arm for emulated boards.
 //
 // generate_project lays out PROJECT/{model.tar, model/, src/utvm_glue.c, runtime/, port/,
-// boards.json, CMakeLists.txt, arm-none-eabi.cmake, project.cmake, project.json, launch script};
+// boards.json, board.cmake, CMakeLists.txt, arm-none-eabi.cmake, project.cmake, project.json,
+// launch script};
 // build checks the model fits (metadata) then runs CMake + Ninja, and writes and prints
 // build/memory_report.{json,txt}; flash checks and records the image (build/flashed.elf);
 // open_transport starts QEMU with the UART on stdio pipes (option qemu_channel), close stops it.

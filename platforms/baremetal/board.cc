@@ -1,81 +1,57 @@
 #include "board.h"
 
-#include <nlohmann/json.hpp>
+#include <fmt/format.h>
 
-#include "common/server_util.h"
+#include "common/quoting.h"
 
 namespace utvm::platforms::baremetal {
 namespace {
 
-using json = nlohmann::json;
-
-// boards.json's fields of the board `j`; baremetal's numbers may be "0x..." strings.
-struct Reader : BoardFieldReader {
-  const json& j;
-
-  // A number, or a string holding a decimal or 0x-prefixed hex number.
-  std::uint64_t number(const json& obj, const std::string& key) const {
-    const json& v = at(obj, key);
-    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-    if (v.is_string()) {
-      const std::string& s = v.get_ref<const std::string&>();
-      try {
-        size_t used = 0;
-        std::uint64_t n = std::stoull(s, &used, 0);
-        if (used == s.size()) return n;
-      } catch (const std::exception&) {
-      }
-    }
-    bad(key, "a non-negative number (\"0x...\" strings allowed)");
-  }
-  MemoryRegion region(const std::string& key) const {
-    const json& r = at(j, key);
-    if (!r.is_object()) bad(key, "an object with origin and size");
-    return {number(r, "origin"), number(r, "size")};
-  }
-};
+Board from_common(const std::filesystem::path& path, const platforms::Board& common) {
+  Board b;
+  static_cast<platforms::Board&>(b) = common;
+  BoardFields f(path, common);
+  f.require(!b.cpu.empty(), "cpu");
+  f.require(b.flash.size != 0, "flash");
+  f.require(b.ram.size != 0, "ram");
+  f.require(b.cpu_clock_hz != 0, "cpu_clock_hz");
+  if (b.emulator && b.emulator->kind != "qemu") f.bad("emulator.kind", "\"qemu\"");
+  b.cflags = f.strings("cflags");
+  const nlohmann::json& uart = *f.field("uart");
+  b.uart_kind = f.str_in(uart, "uart", "kind");
+  b.uart_base = f.number_in(uart, "uart", "base");
+  b.timer = f.str("timer");
+  if (b.timer != "systick" && b.timer != "dwt") f.bad("timer", "\"systick\" or \"dwt\"");
+  return b;
+}
 
 }  // namespace
 
 std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  const json table = read_boards_json(path);
   std::map<std::string, Board> boards;
-  for (const auto& [name, j] : table.items()) {
-    Reader r{{path, name}, j};
-    if (!j.is_object()) r.bad(name, "an object");
-    Board b;
-    b.name = name;
-    b.description = r.str(j, "description", false);
-    b.cpu = r.str(j, "cpu");
-    const json& flags = r.at(j, "cflags");
-    if (!flags.is_array()) r.bad("cflags", "a list of strings");
-    for (const auto& f : flags) {
-      if (!f.is_string()) r.bad("cflags", "a list of strings");
-      b.cflags.push_back(f.get<std::string>());
-    }
-    b.fpu = j.value("fpu", false);
-    b.flash = r.region("flash");
-    b.ram = r.region("ram");
-    const json& uart = r.at(j, "uart");
-    b.uart_kind = r.str(uart, "kind");
-    b.uart_base = r.number(uart, "base");
-    b.timer = r.str(j, "timer");
-    if (b.timer != "systick" && b.timer != "dwt") r.bad("timer", "\"systick\" or \"dwt\"");
-    b.cpu_clock_hz = r.number(j, "cpu_clock_hz");
-    if (auto q = j.find("qemu"); q != j.end() && q->is_object()) {
-      b.qemu_machine = r.str(*q, "machine");
-      b.qemu_cpu = r.str(*q, "cpu", false);
-    }
-    boards.emplace(name, std::move(b));
-  }
+  for (const auto& [name, common] : platforms::load_boards(path, "baremetal"))
+    boards.emplace(name, from_common(path, common));
   return boards;
 }
 
 Board find_board(const std::filesystem::path& path, const std::string& name) {
-  auto boards = load_boards(path);
-  auto it = boards.find(name);
-  if (it != boards.end()) return it->second;
-  unknown_board(name, "baremetal", board_names(boards));
+  return from_common(path, platforms::find_board(path, "baremetal", name));
+}
+
+std::string board_cmake(const Board& board) {
+  auto hex = [](std::uint64_t n) { return fmt::format("0x{:08x}", n); };
+  std::string out = "# Written by utvm create-project: board " + board.name + " of boards.json.\n";
+  out += "set(UTVM_BOARD " + cmake_quote(board.name) + ")\n";
+  out += "set(UTVM_CPU_FLAGS" + cmake_list(board.cflags) + ")\n";
+  out += "set(UTVM_FLASH_ORIGIN " + hex(board.flash.origin) + ")\n";
+  out += "set(UTVM_FLASH_SIZE " + hex(board.flash.size) + ")\n";
+  out += "set(UTVM_RAM_ORIGIN " + hex(board.ram.origin) + ")\n";
+  out += "set(UTVM_RAM_SIZE " + hex(board.ram.size) + ")\n";
+  out += "set(UTVM_UART_KIND " + cmake_quote(board.uart_kind) + ")\n";
+  out += "set(UTVM_UART_BASE " + hex(board.uart_base) + ")\n";
+  out += "set(UTVM_TIMER " + cmake_quote(board.timer) + ")\n";
+  out += fmt::format("set(UTVM_CPU_CLOCK_HZ {})\n", board.cpu_clock_hz);
+  return out;
 }
 
 }  // namespace utvm::platforms::baremetal

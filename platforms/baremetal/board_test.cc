@@ -1,10 +1,9 @@
-// Board data (the real boards.json and broken ones) and the memory report / fit checks.
+// Board data: the real boards.json and broken ones.
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "board.h"
-#include "memory_report.h"
 #include "utvm/common/error.h"
 
 namespace utvm::platforms::baremetal {
@@ -31,7 +30,8 @@ TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
   EXPECT_EQ(m3.ram.origin, 0x20000000u);
   EXPECT_EQ(m3.uart_kind, "cmsdk");
   EXPECT_EQ(m3.uart_base, 0x40004000u);
-  EXPECT_EQ(m3.qemu_machine, "mps2-an385");
+  ASSERT_TRUE(m3.emulator);
+  EXPECT_EQ(m3.emulator->machine, "mps2-an385");
   EXPECT_EQ(m3.cpu_clock_hz, 25000000u);
   const Board& m33 = boards.at("mps2_an521");
   EXPECT_EQ(m33.flash.origin, 0x10000000u);
@@ -43,7 +43,8 @@ TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
   EXPECT_EQ(m55.flash.size, 512u << 10);
   EXPECT_EQ(m55.ram.origin, 0x31000000u);
   EXPECT_EQ(m55.uart_base, 0x59303000u);
-  EXPECT_EQ(m55.qemu_machine, "mps3-an547");
+  ASSERT_TRUE(m55.emulator);
+  EXPECT_EQ(m55.emulator->machine, "mps3-an547");
 }
 
 // Every UART kind and timer a board names has its driver in the port: data needs no code change.
@@ -70,9 +71,9 @@ TEST(Boards, UnknownBoardListsTheKnownOnes) {
 
 TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
   auto p = write_temp("broken_boards.json", R"({"boards": {"b1": {"cpu": "cortex-m3",
-      "cflags": ["-mthumb"], "flash": {"origin": "0x0", "size": "lots"},
-      "ram": {"origin": 0, "size": 1024}, "uart": {"kind": "cmsdk", "base": "0x40004000"},
-      "timer": "systick", "cpu_clock_hz": 1}}})");
+      "flash": {"origin": "0x0", "size": "lots"}, "ram": {"origin": 0, "size": 1024},
+      "cpu_clock_hz": 1, "baremetal": {"cflags": ["-mthumb"],
+      "uart": {"kind": "cmsdk", "base": "0x40004000"}, "timer": "systick"}}}})");
   try {
     load_boards(p);
     FAIL();
@@ -83,66 +84,21 @@ TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
     EXPECT_NE(what.find("b1"), std::string::npos) << what;
     EXPECT_NE(what.find("size"), std::string::npos) << what;
   }
+  // A board without its platform's own fields.
+  auto bare = write_temp("bare_boards.json", R"({"boards": {"b2": {"cpu": "cortex-m3",
+      "flash": {"size": 1024}, "ram": {"size": 1024}, "cpu_clock_hz": 1}}})");
+  try {
+    load_boards(bare);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), bare.string() + ": board 'b2': 'cflags' must be present");
+  }
+  fs::remove(bare);
   const fs::path not_json = write_temp("not_json.json", "{");
   EXPECT_THROW(load_boards(not_json), Error);
   EXPECT_THROW(load_boards("/nonexistent/boards.json"), Error);
   fs::remove(p);
   fs::remove(not_json);
-}
-
-TEST(MemoryReport, ParsesSizeOutputIntoFlashAndRam) {
-  Board b = find_board(kBoards, "mps2_an385");
-  const std::string out =
-      "firmware.elf  :\n"
-      "section            size        addr\n"
-      ".isr_vector          64           0\n"
-      ".text              5248          64\n"
-      ".ARM.exidx            8        5312\n"
-      ".data                48   536870912\n"
-      ".bss                576   536870960\n"
-      ".stack            16384   536871536\n"
-      ".debug_info       14731           0\n"
-      "Total             69217\n";
-  MemoryReport r = parse_size_output(out, b);
-  EXPECT_EQ(r.text, 64u + 5248u + 8u);
-  EXPECT_EQ(r.data, 48u);
-  EXPECT_EQ(r.bss, 576u);
-  EXPECT_EQ(r.stack, 16384u);
-  EXPECT_EQ(r.flash_used(), 5368u);
-  EXPECT_EQ(r.ram_used(), 48u + 576u + 16384u);
-  EXPECT_EQ(r.ram_size, 4u << 20);
-}
-
-TEST(MemoryReport, LinkerOverflowIsFound) {
-  auto o = parse_linker_overflow(
-      "/usr/lib/gcc/arm-none-eabi/12.2.1/../../../arm-none-eabi/bin/ld: firmware.elf section "
-      "`.stack' will not fit in region `RAM'\n"
-      "/usr/lib/.../ld: region `RAM' overflowed by 4210688 bytes\n"
-      "collect2: error: ld returned 1 exit status\n");
-  ASSERT_TRUE(o.has_value());
-  EXPECT_EQ(o->region, "RAM");
-  EXPECT_EQ(o->bytes, 4210688u);
-  EXPECT_FALSE(parse_linker_overflow("undefined reference to `foo'").has_value());
-}
-
-TEST(MemoryReport, TooBigModelFailsWithNeedsAndHas) {
-  Board b = find_board(kBoards, "mps2_an521");  // 2 MiB of RAM
-  try {
-    check_model_fits({3u << 20, 1000}, b, "big");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::kBuildFailed);
-    EXPECT_EQ(std::string(e.what()),
-              "model 'big' needs 3072 KiB of RAM, board mps2_an521 has 2048 KiB");
-  }
-  try {
-    check_model_fits({1000, (4u << 20) + 1}, b, "wide");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "model 'wide' needs 4097 KiB of flash, board mps2_an521 has 4096 KiB");
-  }
-  EXPECT_NO_THROW(check_model_fits({1000, 1000}, b, "small"));
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "common/server_util.h"
+#include "common/files.h"
+#include "common/quoting.h"
+#include "common/server_options.h"
 #include "utvm/common/error.h"
 
 namespace utvm::platforms {

@@ -1,5 +1,7 @@
-// The breakdown every platform's memory report gets from the model's metadata.
+// The breakdown every platform's memory report gets from the model's metadata, and the firmware
+// footprint checks (size output, linker overflow, metadata fit).
 #include "common/memory_report.h"
+#include "utvm/common/error.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +9,14 @@ namespace utvm::platforms {
 namespace {
 
 using json = nlohmann::json;
+
+Board board(std::string name, std::uint64_t ram, std::uint64_t flash) {
+  Board b;
+  b.name = std::move(name);
+  b.ram.size = ram;
+  b.flash.size = flash;
+  return b;
+}
 
 TEST(FirmwareMemoryUsage, PartsFromTheMetadataAndTheRest) {
   ModelMemory m{/*weights=*/1000, /*workspace=*/2048, /*io=*/64, /*weights_in_ram=*/false};
@@ -39,12 +49,90 @@ TEST(FirmwareMemoryUsage, AvrWeightsInRamAndNoNegativeRest) {
 
 TEST(FirmwareMemoryUsage, ModelMemoryFromProjectJson) {
   json project = {{"footprint", {{"ram", 9}, {"flash", 7}, {"workspace", 3}, {"io", 2}}}};
-  ModelMemory m = model_memory(project);
+  ModelMemory m = model_memory(ProjectRecord::from_json(project, "project.json").footprint);
   EXPECT_EQ(m.weights, 7u);  // no "constants": the flash figure is the weights
   EXPECT_EQ(m.workspace, 3u);
   EXPECT_EQ(m.io, 2u);
   EXPECT_FALSE(m.weights_in_ram);
-  EXPECT_EQ(model_memory(json::object()).weights, 0u);
+  EXPECT_EQ(model_memory(ProjectRecord::from_json(json::object(), "p.json").footprint).weights, 0u);
+}
+
+TEST(ProjectRecord, RoundTripsAndKeepsThePlatformsOwnKeys) {
+  ProjectRecord r;
+  r.platform = "zephyr";
+  r.board = "qemu_x86";
+  r.model = "sine";
+  r.footprint = {100, 20, 30, 40, 20, false, 0};
+  r.platform_fields = {{"zephyr_board", "qemu_x86"}, {"west_cmd", "west"}};
+  const json j = r.to_json();
+  EXPECT_EQ(j["zephyr_board"], "qemu_x86");
+  EXPECT_EQ(j["footprint"]["workspace"], 30);
+  EXPECT_FALSE(j.contains("mlperf"));
+  const ProjectRecord back = ProjectRecord::from_json(j, "project.json");
+  EXPECT_EQ(back.board, "qemu_x86");
+  EXPECT_EQ(back.footprint.io, 40u);
+  EXPECT_EQ(back.platform_fields, r.platform_fields);
+  try {
+    ProjectRecord::from_json({{"board", 3}}, "p/project.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "p/project.json: 'board' must be a string");
+  }
+}
+
+TEST(MemoryReport, ParsesSizeOutputIntoFlashAndRam) {
+  const Board b = board("mps2_an385", 4u << 20, 4u << 20);
+  const std::string out =
+      "firmware.elf  :\n"
+      "section            size        addr\n"
+      ".isr_vector          64           0\n"
+      ".text              5248          64\n"
+      ".ARM.exidx            8        5312\n"
+      ".data                48   536870912\n"
+      ".bss                576   536870960\n"
+      ".stack            16384   536871536\n"
+      ".debug_info       14731           0\n"
+      "Total             69217\n";
+  MemoryReport r = parse_size_output(out, b);
+  EXPECT_EQ(r.text, 64u + 5248u + 8u);
+  EXPECT_EQ(r.data, 48u);
+  EXPECT_EQ(r.bss, 576u);
+  EXPECT_EQ(r.stack, 16384u);
+  EXPECT_EQ(r.flash_used(), 5368u);
+  EXPECT_EQ(r.ram_used(), 48u + 576u + 16384u);
+  EXPECT_EQ(r.ram_size, 4u << 20);
+}
+
+TEST(MemoryReport, LinkerOverflowIsFound) {
+  auto o = parse_linker_overflow(
+      "/usr/lib/gcc/arm-none-eabi/12.2.1/../../../arm-none-eabi/bin/ld: firmware.elf section "
+      "`.stack' will not fit in region `RAM'\n"
+      "/usr/lib/.../ld: region `RAM' overflowed by 4210688 bytes\n"
+      "collect2: error: ld returned 1 exit status\n");
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->region, "RAM");
+  EXPECT_EQ(o->bytes, 4210688u);
+  EXPECT_FALSE(parse_linker_overflow("undefined reference to `foo'").has_value());
+}
+
+TEST(MemoryReport, TooBigModelFailsWithNeedsAndHas) {
+  const Board b = board("mps2_an521", 2u << 20, 4u << 20);
+  try {
+    check_model_fits({3u << 20, 1000}, b, "big");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBuildFailed);
+    EXPECT_EQ(std::string(e.what()),
+              "model 'big' needs 3072 KiB of RAM, board mps2_an521 has 2048 KiB");
+  }
+  try {
+    check_model_fits({1000, (4u << 20) + 1}, b, "wide");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "model 'wide' needs 4097 KiB of flash, board mps2_an521 has 4096 KiB");
+  }
+  EXPECT_NO_THROW(check_model_fits({1000, 1000}, b, "small"));
 }
 
 }  // namespace

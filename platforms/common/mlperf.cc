@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "common/server_util.h"
+#include "common/server_options.h"
 #include "utvm/project_api/errors.h"
 
 namespace utvm::platforms {

@@ -15,7 +15,7 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
-#include "common/server_util.h"
+#include "common/server_options.h"
 #include "project_layout.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"

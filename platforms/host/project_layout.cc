@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "common/cmsis.h"
-#include "common/server_util.h"
+#include "common/files.h"
+#include "common/project_draft.h"
+#include "common/quoting.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/host_compat.h"
 #include "utvm/common/error.h"

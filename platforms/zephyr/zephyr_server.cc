@@ -15,9 +15,13 @@
 
 #include "common/build_dir.h"
 #include "common/cmsis.h"
+#include "common/files.h"
 #include "common/memory_report.h"
 #include "common/mlperf.h"
-#include "common/server_util.h"
+#include "common/project_draft.h"
+#include "common/quoting.h"
+#include "common/server_options.h"
+#include "common/tool_run.h"
 #include "utvm/codegen/executor.h"
 #include "utvm/codegen/glue.h"
 #include "utvm/common/error.h"
@@ -41,29 +45,21 @@ constexpr std::uint64_t kRuntimeRamBytes = 8192;
 constexpr std::uint64_t kDefaultMainStack = 4096;  // what prj.conf asks for when not told
 constexpr auto kReenumerateTimeout = std::chrono::milliseconds(10000);
 
-Board project_board(const fs::path& dir, const json& project, const char* step) {
-  try {
-    return find_board(dir / "boards.json", project.at("board").get<std::string>());
-  } catch (const std::exception& e) {
-    throw api::ServerError(fmt::format("{}: {}", step, e.what()));
-  }
-}
-
 // The west command: option west_cmd, else what generate_project recorded, else `west` on PATH;
 // empty when there is no west (build falls back to CMake + Ninja).
-std::vector<std::string> west_command(const json& options, const json& project) {
+std::vector<std::string> west_command(const json& options, const json& recorded) {
   if (auto w = str_option(options, "west_cmd")) return split_words(*w);
-  if (auto it = project.find("west_cmd");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("west_cmd");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return split_words(it->get<std::string>());
   if (auto p = find_on_path("west")) return {p->string()};
   return {};
 }
 
-std::string zephyr_base_for(const json& options, const json& project, const char* step) {
+std::string zephyr_base_for(const json& options, const json& recorded, const char* step) {
   if (auto z = str_option(options, "zephyr_base")) return *z;
-  if (auto it = project.find("zephyr_base");
-      it != project.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+  if (auto it = recorded.find("zephyr_base");
+      it != recorded.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return it->get<std::string>();
   if (const char* env = std::getenv("ZEPHYR_BASE"); env && *env) return env;
   throw api::ServerError(fmt::format(
@@ -170,7 +166,7 @@ std::string render_prj_conf(const Board& board, const PrjConfOptions& options) {
   add("CONFIG_RING_BUFFER=y");
   add("CONFIG_UART_CONSOLE=n");
   add("CONFIG_UART_INTERRUPT_DRIVEN=y");
-  if (options.verbose && !board.is_qemu) add("CONFIG_LED=y");
+  if (options.verbose && !board.is_qemu()) add("CONFIG_LED=y");
   add("CONFIG_REBOOT=y");
   // picolibc, not newlib: Debian's newlib lacks the retargetable locking Zephyr requires, and
   // Zephyr's minimal libc has no expf/roundf/tanhf, which models call. x86 boards keep Zephyr's
@@ -331,12 +327,12 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
     const std::uint64_t arena = draft.arena_bytes(workspace_option);
     const std::uint64_t stack = stack_option.value_or(kDefaultMainStack);
     const std::uint64_t ram = arena + draft.io_bytes() + stack + kRuntimeRamBytes;
-    if (board.ram_kib > 0 && ram > board.ram_kib * 1024) {
+    if (board.ram.size > 0 && ram > board.ram.size) {
       throw Error(ExitCode::kOption,
                   fmt::format("model '{}' needs about {} bytes of RAM (workspace {}, tensors {}, "
                               "stack {}, runtime {}) but board {} has {} KiB",
                               model_name, ram, arena, draft.io_bytes(), stack, kRuntimeRamBytes,
-                              board.name, board.ram_kib));
+                              board.name, board.ram.size / 1024));
     }
 
     std::optional<MlperfFirmware> mlperf_fw;
@@ -394,33 +390,31 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
 
     write_file(tmp / "prj.conf", render_prj_conf(board, {verbose, stack_option, warning_as_error}));
 
-    json project_json = {
-        {"platform", "zephyr"},
-        {"board", board.name},
-        {"zephyr_board", zephyr_board},
-        {"project_type", mlperf ? "mlperf_tiny" : "host_driven"},
-        {"model", model_name},
-        {"zephyr_base", zephyr_base},
-        {"zephyr_modules", modules},
-        {"west_cmd", west},
-        {"warning_as_error", warning_as_error},
-        {"cmsis", cmsis_project_json(cmsis)},
-        {"footprint",
-         {{"ram", ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0)},
-          {"flash", draft.constants_bytes()},
-          {"workspace", arena},
-          {"io", draft.io_bytes()},
-          {"constants", draft.constants_bytes()}}},
-    };
-    if (mlperf_fw) project_json["mlperf"] = mlperf_fw->project_json;
-    write_file(tmp / "project.json", project_json.dump(2) + "\n");
+    ProjectRecord record;
+    record.platform = "zephyr";
+    record.board = board.name;
+    record.model = model_name;
+    record.project_type = mlperf ? "mlperf_tiny" : "host_driven";
+    record.cmsis = cmsis_project_json(cmsis);
+    record.footprint.ram = ram + (mlperf_fw ? mlperf_fw->sample_bytes : 0);
+    record.footprint.flash = draft.constants_bytes();
+    record.footprint.workspace = arena;
+    record.footprint.io = draft.io_bytes();
+    record.footprint.constants = draft.constants_bytes();
+    if (mlperf_fw) record.mlperf = mlperf_fw->project_json;
+    record.platform_fields = {{"zephyr_board", zephyr_board},
+                              {"zephyr_base", zephyr_base},
+                              {"zephyr_modules", modules},
+                              {"west_cmd", west},
+                              {"warning_as_error", warning_as_error}};
+    write_project_record(tmp, record);
   });
 }
 
 void ZephyrHandler::build(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "build");
-  const std::string zephyr_base = zephyr_base_for(options, project, "build");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "build", find_board);
+  const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "build");
   if (!fs::is_directory(zephyr_base)) {
     throw api::ServerError(
         fmt::format("build: the Zephyr tree {} does not exist (option zephyr_base / "
@@ -428,7 +422,7 @@ void ZephyrHandler::build(const json& options) {
                     zephyr_base));
   }
   const auto env = build_env(zephyr_base, board);
-  const std::string zephyr_board = project.value("zephyr_board", board.name);
+  const std::string zephyr_board = project.platform_fields.value("zephyr_board", board.name);
   const bool verbose = bool_option(options, "verbose");
   const fs::path build_dir = dir_ / "build";
   claim_build_dir(dir_, build_dir);  // a copied or moved project builds its own sources
@@ -436,7 +430,7 @@ void ZephyrHandler::build(const json& options) {
   std::error_code ec;
   fs::remove(log, ec);
 
-  const auto west = west_command(options, project);
+  const auto west = west_command(options, project.platform_fields);
   if (!west.empty()) {
     std::vector<std::string> argv = west;
     if (verbose) argv.push_back("-v");
@@ -472,21 +466,21 @@ void ZephyrHandler::build(const json& options) {
   if (auto use = parse_zephyr_memory_usage(read_file(log))) {
     write_memory_report(build_dir, firmware_memory_usage(board.name, {use->ram_used, use->ram_size},
                                                          {use->flash_used, use->flash_size}, 0,
-                                                         model_memory(project)));
+                                                         model_memory(project.footprint)));
   }
 }
 
 void ZephyrHandler::flash(const json& options) {
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "flash");
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "flash", find_board);
   const fs::path build_dir = dir_ / "build";
   const fs::path elf = build_dir / "zephyr" / "zephyr.elf";
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
-  if (board.is_qemu) return;  // QEMU loads the image in open_transport
+  if (board.is_qemu()) return;  // QEMU loads the image in open_transport
 
-  const auto west = west_command(options, project);
+  const auto west = west_command(options, project.platform_fields);
   if (west.empty()) {
     throw api::ServerError(fmt::format(
         "flash: board {} is flashed with `west flash`, but west is not on PATH (set option "
@@ -505,7 +499,7 @@ void ZephyrHandler::flash(const json& options) {
   const fs::path log = build_dir / "flash.log";
   std::error_code ec;
   fs::remove(log, ec);
-  const std::string zephyr_base = zephyr_base_for(options, project, "flash");
+  const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "flash");
   const auto env = build_env(zephyr_base, board);
   if (runner == "nrfjprog" && board.name.rfind("nrf5340dk", 0) == 0) {
     std::vector<std::string> argv = {"nrfjprog", "--recover"};
@@ -526,19 +520,19 @@ void ZephyrHandler::flash(const json& options) {
 
 api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   device_.close();
-  const json project = read_project_json(dir_);
-  const Board board = project_board(dir_, project, "open_transport");
-  if (board.is_qemu) {
+  const ProjectRecord project = read_project_record(dir_);
+  const Board board = project_board(dir_, project, "open_transport", find_board);
+  if (board.is_qemu()) {
     const fs::path elf = dir_ / "build" / "zephyr" / "zephyr.elf";
     if (!fs::is_regular_file(elf)) {
       throw api::ServerError(
           fmt::format("open_transport: no firmware at {}; run build first", elf.string()));
     }
     transport::QemuOptions q;
-    q.binary = board.qemu->binary;
-    q.machine = board.qemu->machine;
-    q.cpu = board.qemu->cpu;
-    q.extra_args = board.qemu->args;
+    q.binary = board.emulator->binary;
+    q.machine = board.emulator->machine;
+    q.cpu = board.emulator->cpu;
+    q.extra_args = board.emulator->args;
     q.kernel = elf;
     q.log_file = dir_ / "build" / "qemu.log";
     std::unique_ptr<transport::QemuProcess> qemu;
@@ -560,7 +554,8 @@ api::TransportTimeouts ZephyrHandler::open_transport(const json& options) {
   std::unique_ptr<transport::SerialPort> serial;
   try {
     if (path.empty()) {
-      transport::UsbMatch match{*board.vid, *board.pid, str_option(options, "serial_number")};
+      transport::UsbMatch match{board.usb->vid, board.usb->pid,
+                                str_option(options, "serial_number")};
       if (!match.serial_number) {
         // The board flash used, if it was told which one.
         json rec;

@@ -190,14 +190,16 @@ TEST(ZephyrBoards, DataFileIsValidAndStrict) {
   auto boards = load_boards(install().template_dir / "boards.json");
   ASSERT_TRUE(boards.count("qemu_cortex_m3"));
   const Board& q = boards.at("qemu_cortex_m3");
-  EXPECT_TRUE(q.is_qemu);
-  ASSERT_TRUE(q.qemu);
-  EXPECT_EQ(q.qemu->machine, "lm3s6965evb");
+  EXPECT_TRUE(q.is_qemu());
+  ASSERT_TRUE(q.emulator);
+  EXPECT_EQ(q.emulator->machine, "lm3s6965evb");
+  EXPECT_EQ(q.ram.size, 64u * 1024);
   EXPECT_EQ(q.toolchain.at("ZEPHYR_TOOLCHAIN_VARIANT"), "gnuarmemb");
   const Board& n = boards.at("nucleo_f746zg");
-  EXPECT_EQ(n.vid, 0x0483);
-  EXPECT_EQ(n.pid, 0x374b);
-  EXPECT_FALSE(n.is_qemu);
+  ASSERT_TRUE(n.usb);
+  EXPECT_EQ(n.usb->vid, 0x0483);
+  EXPECT_EQ(n.usb->pid, 0x374b);
+  EXPECT_FALSE(n.is_qemu());
   try {
     find_board(install().template_dir / "boards.json", "esp32");
     ADD_FAILURE();
@@ -206,14 +208,17 @@ TEST(ZephyrBoards, DataFileIsValidAndStrict) {
     EXPECT_NE(std::string(e.what()).find("qemu_cortex_m3"), std::string::npos);
   }
   fs::path bad = scratch("bad-boards.json");
-  std::ofstream(bad) << R"({"boards": {"x": {"model": "m", "arch": "arm", "is_qemu": false,
-      "fpu": false, "flash_kib": 1, "ram_kib": 1}}})";
+  std::ofstream(bad) << R"({"boards": {"x": {"model": "m", "arch": "arm", "fpu": false,
+      "flash": {"size": 1024}, "ram": {"size": 1024}}}})";
   try {
     load_boards(bad);
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
-    EXPECT_NE(std::string(e.what()).find("'x'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()),
+              bad.string() +
+                  ": board 'x': 'vid_hex' must be present on a real board (to find "
+                  "its serial port)");
   }
 }
 

@@ -686,7 +686,7 @@ TEST_F(CliTest, BoardsFitsAndCreateProjectWarnsOfATooSmallBoard) {
   fs::create_directories(dir / "data/device/include");  // a platform of the data dir gets
   fs::create_directories(dir / "data/device/src");      // utvm's device sources
   write_file(p / "boards.json", R"({"boards": {
-      "qemu_x86": {"ram_bytes": 100, "flash_kib": 4},
+      "qemu_x86": {"ram": {"size": 100}, "flash": {"size": 4096}},
       "nucleo_f746zg": {"ram": {"size": "0x50000"}, "flash": {"size": "0x100000"}}}})");
   Result r = run({"boards", "pyt", "--fits", example});
   ASSERT_EQ(r.rc, 0) << r.err;

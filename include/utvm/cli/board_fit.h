@@ -8,9 +8,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "utvm/mlf/model.h"
+#include "utvm/platforms/board.h"
 
 namespace utvm::cli {
 
@@ -21,14 +20,13 @@ struct ModelNeeds {
 };
 ModelNeeds model_needs(const mlf::Model& model);
 
-// A board's RAM and flash from its entry in any built-in platform's boards file:
-// {"ram": {"size": "0x..."}}, "ram_kib" or "ram_bytes" (and the same for flash); `avr` when the
-// board's arch is AVR (the weights are copied to RAM there).
+// A board's RAM and flash (a size of 0 is unknown); `avr` when the board's arch is AVR (the
+// weights are copied to RAM there).
 struct BoardMemory {
   std::optional<std::uint64_t> ram, flash;
   bool avr = false;
 };
-BoardMemory board_memory(const nlohmann::json& board_data);
+BoardMemory board_memory(const platforms::Board& board);
 
 struct Fit {
   std::uint64_t ram_needed = 0, flash_needed = 0;

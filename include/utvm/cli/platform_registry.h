@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "utvm/platforms/board.h"
+
 namespace utvm::cli {
 
 // A tool a platform needs on the host (checked by `utvm doctor`).
@@ -57,15 +59,15 @@ PlatformEntry find_platform(const std::string& name);
 // `template --template-dir`): such templates bring utvm's runtime, any other needs TVM's CRT.
 bool is_builtin_template(const std::filesystem::path& dir);
 
-struct Board {
+// A board of an installed platform: the one board model (utvm/platforms/board.h; `data` is its
+// entry as written) and the platform it belongs to.
+struct Board : platforms::Board {
   std::string platform;
-  std::string name;
-  nlohmann::json data;  // the board's entry in the data file, as written there
 };
 
-// Boards from a platform's data file. Accepted shapes: {"boards": {name: {...}}},
-// {name: {...}} (Zephyr/Arduino style) or [{"name": ..., ...}]. Keys starting with "comment"
-// or "$" are ignored. Throws utvm::Error(kBadInput) naming the file when it is unreadable.
+// Boards from a platform's data file, by name, read by platforms::load_boards (the schema and
+// the accepted shapes are documented there). Throws utvm::Error(kBadInput) naming the file when
+// it is unreadable or a field is mistyped.
 std::vector<Board> read_boards(const PlatformEntry& platform);
 
 // Absolute, normalised form of a user-given path (relative to the current directory).

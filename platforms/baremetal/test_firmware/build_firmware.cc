@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "board.h"
 #include "utvm/common/error.h"
 #include "utvm/common/subprocess.h"
 
@@ -77,6 +78,14 @@ fs::path build_firmware(const FirmwareRequest& request, const std::string& name)
   } unlock{lock_fd};
   const fs::path log = dir / "build.log";
   fs::remove(log);
+  // The board's facts as generate_project writes them; rewritten only when they change, since
+  // CMake reconfigures when an included file is touched.
+  const fs::path board_cmake = dir / "board.cmake";
+  const std::string board_text = platforms::baremetal::board_cmake(
+      platforms::baremetal::find_board(source / "platforms/baremetal/boards.json", request.board));
+  std::stringstream old_text;
+  old_text << std::ifstream(board_cmake).rdbuf();
+  if (old_text.str() != board_text) std::ofstream(board_cmake) << board_text;
   std::vector<std::string> configure = {
       "cmake",
       "-S",
@@ -85,8 +94,7 @@ fs::path build_firmware(const FirmwareRequest& request, const std::string& name)
       dir.string(),
       "-G",
       "Ninja",
-      "-DUTVM_BOARD=" + request.board,
-      "-DUTVM_BOARDS_JSON=" + (source / "platforms/baremetal/boards.json").string(),
+      "-DUTVM_BOARD_CMAKE=" + board_cmake.string(),
       "-DUTVM_PORT_DIR=" + (source / "device/ports/cortexm").string(),
       "-DUTVM_RUNTIME_DIR=" + (source / "device").string(),
       "-DUTVM_EXTRA_CFLAGS=" + request.extra_cflags,
