@@ -45,6 +45,9 @@ grep -q '"project_type": "mlperf_tiny"' "$work/dut/project.json" || fail "projec
 grep -q '#define UTVM_BAUD 115200ul' "$work/dut/project/src/port/utvm_config.h" ||
   fail "the sketch's UART is not at kws01's 115200 baud"
 [ -f "$work/dut/build/memory_report.json" ] || fail "no memory report"
+grep -q 'utvm_arduino_serve_mlperf();' "$work/dut/project/project.ino" || fail "the sketch does not run the DUT"
+[ -f "$work/dut/project/src/runtime/mlperf/mlperf_dut.c" ] || fail "no DUT source in the sketch"
+[ ! -e "$work/dut/project/src/runtime/mlperf/mlperf_dut_test.cc" ] || fail "the DUT's host test was copied"
 
 # A firmware whose RAM does not fit the Mega stays refused with the memory message, naming the
 # DUT's share (here: the model's arena made too big for 8 KiB).
