@@ -159,16 +159,16 @@ std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std:
   return std::make_pair(true, end - board.ram.origin + kStackReserveBytes);
 }
 
-// RAM of the MLPerf Tiny DUT besides its sample buffer: its state (the command line, counters)
-// and, on AVR, its reply texts, which avr-gcc keeps in RAM like every const (measured on the
-// Mega: 1.3 KiB more data + bss than the link's firmware, docs/performance.md), rounded up.
-constexpr std::uint64_t kMlperfDutRamBytes = 1536;
+// RAM of the MLPerf Tiny DUT besides its sample buffer: its state (the command line, counters:
+// 101 B on the Mega) and its constants; its reply texts stay in flash (PROGMEM on AVR). Measured
+// in docs/performance.md, rounded up.
+constexpr std::uint64_t kMlperfDutRamBytes = 256;
 
 // project_type=mlperf_tiny (docs/mlperf-tiny.md): the sketch runs the MLPerf Tiny DUT instead of
 // utvm's link. Adds the portable DUT (device/mlperf) to the sketch's runtime, writes its settings
 // and sample buffer (src/utvm_mlperf_config.c) and puts the DUT's sketch in place of the link's;
 // the port's main_mlperf.c is compiled in by UTVM_MLPERF_TINY in utvm_config.h. Returns the RAM
-// the DUT takes (sample buffer, state, reply texts), which replaces the link buffer's.
+// the DUT takes (sample buffer and state), which replaces the link buffer's.
 std::uint64_t write_mlperf_sketch(const MlperfFirmware& fw, const fs::path& template_dir,
                                   const fs::path& device_sources, const fs::path& sketch) {
   const fs::path src = sketch / "src";

@@ -40,7 +40,7 @@ make_project() {  # name platform [options...]
 }
 make_project host host
 make_project dut arduino --project-option board=mega2560 project_type=mlperf_tiny \
-  mlperf_benchmark=kws01
+  mlperf_benchmark=kws01 warning_as_error=true
 grep -q '"project_type": "mlperf_tiny"' "$work/dut/project.json" || fail "project.json has no project_type"
 grep -q '#define UTVM_BAUD 115200ul' "$work/dut/project/src/port/utvm_config.h" ||
   fail "the sketch's UART is not at kws01's 115200 baud"
