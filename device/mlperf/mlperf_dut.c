@@ -7,22 +7,48 @@
 
 #include "utvm/port.h"
 
-static const char kProfile[] = "ULPMark for tinyML Firmware V0.0.1";
-static const char kVendor[] = "utvm";
-static const char* const kModelIds[] = {"kws01", "ic01", "vww01", "ad01"};
+/* Reply texts: on AVR they stay in flash (avr-gcc copies every string literal into the 2-8 KiB of
+ * RAM otherwise, 1.2 KiB here) and put() reads them from there; elsewhere plain literals. Every
+ * string put() prints is a TEXT() or a FLASH array; text built at run time goes to put_n(). */
+#if defined(__AVR__)
+#include <avr/pgmspace.h>
+#define TEXT(s) PSTR(s)
+#define FLASH PROGMEM
+#else
+#define TEXT(s) (s)
+#define FLASH
+#endif
+
+static const char kProfile[] FLASH = "ULPMark for tinyML Firmware V0.0.1";
+static const char kVendor[] FLASH = "utvm";
+static const char kModelIds[][6] FLASH = {"kws01", "ic01", "vww01", "ad01"};
 
 /* --- Output ------------------------------------------------------------------------------- */
-
-static void put(const char* s) {
-  utvm_port_write((const uint8_t*)s, strlen(s));
-}
 
 static void put_n(const char* s, size_t n) {
   utvm_port_write((const uint8_t*)s, n);
 }
 
+/* A TEXT() or FLASH string. */
+static void put(const char* s) {
+#if defined(__AVR__)
+  char chunk[16];
+  size_t n = 0;
+  for (char c; (c = (char)pgm_read_byte(s)) != '\0'; ++s) {
+    chunk[n++] = c;
+    if (n == sizeof chunk) {
+      put_n(chunk, n);
+      n = 0;
+    }
+  }
+  if (n) put_n(chunk, n);
+#else
+  put_n(s, strlen(s));
+#endif
+}
+
 static void end_line(void) {
-  put("\r\n");
+  put(TEXT("\r\n"));
 }
 
 static void put_u64(uint64_t v) {
@@ -50,7 +76,7 @@ static void put_echo(const char* s, size_t n) {
 }
 
 static void ready(void) {
-  put("m-ready\r\n");
+  put(TEXT("m-ready\r\n"));
 }
 
 static uint64_t now_us(void) {
@@ -58,7 +84,7 @@ static uint64_t now_us(void) {
 }
 
 static void lap(void) {
-  put("m-lap-us-");
+  put(TEXT("m-lap-us-"));
   put_u64(now_us());
   end_line();
 }
@@ -239,9 +265,9 @@ static void print_results(utvm_mlperf_dut_t* dut) {
   const utvm_mlperf_config_t* cfg = dut->config;
   char text[32];
   if (cfg->benchmark == UTVM_MLPERF_AD01) {
-    put("m-results-[");
+    put(TEXT("m-results-["));
     put_n(text, utvm_mlperf_format_float(dut->ad_mse, 6, text));
-    put("]\r\n");
+    put(TEXT("]\r\n"));
     return;
   }
   const utvm_tensor_t* out = &dut->model->outputs[0];
@@ -249,14 +275,14 @@ static void print_results(utvm_mlperf_dut_t* dut) {
   int any_positive = 0;
   for (uint32_t i = 0; i < n; ++i)
     if (tensor_value(cfg, out, i) > 0) any_positive = 1;
-  if (!any_positive) put("e-[No positive score: reporting equal scores]\r\n");
-  put("m-results-[");
+  if (!any_positive) put(TEXT("e-[No positive score: reporting equal scores]\r\n"));
+  put(TEXT("m-results-["));
   for (uint32_t i = 0; i < n; ++i) {
-    if (i) put(",");
+    if (i) put(TEXT(","));
     const float v = any_positive ? tensor_value(cfg, out, i) : 1.0f / (float)n;
     put_n(text, utvm_mlperf_format_float(v, cfg->result_decimals, text));
   }
-  put("]\r\n");
+  put(TEXT("]\r\n"));
 }
 
 /* --- Commands ----------------------------------------------------------------------------- */
@@ -308,39 +334,39 @@ static int hex_value(char c) {
 
 static void cmd_db(utvm_mlperf_dut_t* dut, const token_t* tok, size_t ntok) {
   if (ntok < 2) {
-    put("e-[Command 'db' requires a subcommand: load N, <hex digits> or print]\r\n");
+    put(TEXT("e-[Command 'db' requires a subcommand: load N, <hex digits> or print]\r\n"));
     return;
   }
   if (token_is(&tok[1], "load")) {
     if (ntok < 3) {
-      put("e-[Command 'db load' requires the # of bytes]\r\n");
+      put(TEXT("e-[Command 'db load' requires the # of bytes]\r\n"));
       return;
     }
     const int64_t n = parse_int(&tok[2]);
     if (n <= 0) {
-      put("e-[Command 'db load' must be >0 bytes]\r\n");
+      put(TEXT("e-[Command 'db load' must be >0 bytes]\r\n"));
       return;
     }
     dut->expected = 0;
     dut->loaded = 0;
     if ((uint64_t)n > (uint64_t)dut->sample_cap) {
-      put("e-[Supplied buffer size ");
+      put(TEXT("e-[Supplied buffer size "));
       put_u64((uint64_t)n);
-      put(" exceeds maximum of ");
+      put(TEXT(" exceeds maximum of "));
       put_u64((uint64_t)dut->sample_cap);
-      put("]\r\n");
+      put(TEXT("]\r\n"));
       return;
     }
     dut->expected = (size_t)n;
-    put("m-[Expecting ");
+    put(TEXT("m-[Expecting "));
     put_u64((uint64_t)n);
-    put(" bytes]\r\n");
+    put(TEXT(" bytes]\r\n"));
     return;
   }
   if (token_is(&tok[1], "print")) {
     static const char kHex[] = "0123456789abcdef";
     for (size_t i = 0; i < dut->loaded; i += 8) {
-      put("m-buffer");
+      put(TEXT("m-buffer"));
       for (size_t j = i; j < i + 8 && j < dut->loaded; ++j) {
         const char b[3] = {'-', kHex[dut->sample[j] >> 4], kHex[dut->sample[j] & 0xF]};
         put_n(b, 3);
@@ -351,24 +377,24 @@ static void cmd_db(utvm_mlperf_dut_t* dut, const token_t* tok, size_t ntok) {
   }
   /* db <hex>: the digits are every token after "db" (the runner sends one). */
   if (dut->expected == 0) {
-    put("e-[No 'db load' in progress]\r\n");
+    put(TEXT("e-[No 'db load' in progress]\r\n"));
     return;
   }
   const token_t* hex = &tok[1];
   if (hex->n % 2 != 0) {
-    put("e-[Insufficent number of hex digits]\r\n");
+    put(TEXT("e-[Insufficent number of hex digits]\r\n"));
     return;
   }
   for (size_t i = 0; i < hex->n && dut->loaded < dut->expected; i += 2) {
     const int hi = hex_value(hex->s[i]), lo = hex_value(hex->s[i + 1]);
     if (hi < 0 || lo < 0) {
-      put("e-[Invalid hex digit '");
+      put(TEXT("e-[Invalid hex digit '"));
       put_echo(hex->s + i, 2);
-      put("']\r\n");
+      put(TEXT("']\r\n"));
       return;
     }
     dut->sample[dut->loaded++] = (uint8_t)(hi << 4 | lo);
-    if (dut->loaded == dut->expected) put("m-load-done\r\n");
+    if (dut->loaded == dut->expected) put(TEXT("m-load-done\r\n"));
   }
 }
 
@@ -376,42 +402,42 @@ static void cmd_infer(utvm_mlperf_dut_t* dut, const token_t* tok, size_t ntok) {
   const int64_t n = ntok > 1 ? parse_int(&tok[1]) : 1;
   const int64_t w = ntok > 2 ? parse_int(&tok[2]) : 10;
   if (n <= 0) {
-    put("e-[Inference iterations must be >0]\r\n");
+    put(TEXT("e-[Inference iterations must be >0]\r\n"));
     return;
   }
   if (w < 0) {
-    put("e-[Inference warmup must be >=0]\r\n");
+    put(TEXT("e-[Inference warmup must be >=0]\r\n"));
     return;
   }
   const size_t want = sample_bytes(dut);
   if (dut->loaded < want) {
     /* The runner needs m-results after every infer: run anyway, say what is missing. */
-    put("e-[Sample incomplete: ");
+    put(TEXT("e-[Sample incomplete: "));
     put_u64((uint64_t)dut->loaded);
-    put(" of ");
+    put(TEXT(" of "));
     put_u64((uint64_t)want);
-    put(" bytes loaded]\r\n");
+    put(TEXT(" bytes loaded]\r\n"));
   }
   load_tensor(dut);
   int32_t status = 0;
-  put("m-warmup-start-");
+  put(TEXT("m-warmup-start-"));
   put_u64((uint64_t)w);
   end_line();
   for (int64_t i = 0; i < w && status == 0; ++i)
     status = dut->model->run();
-  put("m-warmup-done\r\n");
-  put("m-infer-start-");
+  put(TEXT("m-warmup-done\r\n"));
+  put(TEXT("m-infer-start-"));
   put_u64((uint64_t)n);
   end_line();
   lap();
   for (int64_t i = 0; i < n && status == 0; ++i)
     status = dut->model->run();
   lap();
-  put("m-infer-done\r\n");
+  put(TEXT("m-infer-done\r\n"));
   if (status != 0) {
-    put("e-[Inference failed: model error ");
+    put(TEXT("e-[Inference failed: model error "));
     put_u64((uint64_t)(uint32_t)status);
-    put("]\r\n");
+    put(TEXT("]\r\n"));
   }
   if (dut->config->benchmark == UTVM_MLPERF_AD01) dut->ad_mse = reconstruction_mse(dut);
   dut->have_result = 1;
@@ -421,14 +447,14 @@ static void cmd_infer(utvm_mlperf_dut_t* dut, const token_t* tok, size_t ntok) {
 static void cmd_help(void) {
   put(kProfile);
   end_line();
-  put("name        - print the name of the device\r\n");
-  put("profile     - print the firmware and model ids\r\n");
-  put("timestamp   - print a timestamp (microseconds)\r\n");
-  put("db load N   - allocate N bytes for the sample\r\n");
-  put("db HH[HH..] - load the sample's bytes as hex digits\r\n");
-  put("db print    - print the loaded bytes\r\n");
-  put("infer N W   - W warm-up and N timed inferences\r\n");
-  put("results     - print the last results\r\n");
+  put(TEXT("name        - print the name of the device\r\n"));
+  put(TEXT("profile     - print the firmware and model ids\r\n"));
+  put(TEXT("timestamp   - print a timestamp (microseconds)\r\n"));
+  put(TEXT("db load N   - allocate N bytes for the sample\r\n"));
+  put(TEXT("db HH[HH..] - load the sample's bytes as hex digits\r\n"));
+  put(TEXT("db print    - print the loaded bytes\r\n"));
+  put(TEXT("infer N W   - W warm-up and N timed inferences\r\n"));
+  put(TEXT("results     - print the last results\r\n"));
 }
 
 static void dispatch(utvm_mlperf_dut_t* dut) {
@@ -437,15 +463,15 @@ static void dispatch(utvm_mlperf_dut_t* dut) {
   if (ntok == 0) {
     /* An empty command: nothing to do, but every command gets its m-ready. */
   } else if (token_is(&tok[0], "name")) {
-    put("m-name-dut-[");
+    put(TEXT("m-name-dut-["));
     put(kVendor);
-    put("]\r\n");
+    put(TEXT("]\r\n"));
   } else if (token_is(&tok[0], "profile")) {
-    put("m-profile-[");
+    put(TEXT("m-profile-["));
     put(kProfile);
-    put("]\r\nm-model-[");
+    put(TEXT("]\r\nm-model-["));
     put(kModelIds[dut->config->benchmark]);
-    put("]\r\n");
+    put(TEXT("]\r\n"));
   } else if (token_is(&tok[0], "db")) {
     cmd_db(dut, tok, ntok);
   } else if (token_is(&tok[0], "infer")) {
@@ -454,15 +480,15 @@ static void dispatch(utvm_mlperf_dut_t* dut) {
     if (dut->have_result)
       print_results(dut);
     else
-      put("e-[No results yet: run infer first]\r\n");
+      put(TEXT("e-[No results yet: run infer first]\r\n"));
   } else if (token_is(&tok[0], "timestamp")) {
     lap();
   } else if (token_is(&tok[0], "help")) {
     cmd_help();
   } else {
-    put("e-[Unknown command: ");
+    put(TEXT("e-[Unknown command: "));
     put_echo(tok[0].s, tok[0].n);
-    put("]\r\n");
+    put(TEXT("]\r\n"));
   }
   ready();
 }
@@ -480,9 +506,9 @@ void utvm_mlperf_init(utvm_mlperf_dut_t* dut, const utvm_mlperf_config_t* config
 
 void utvm_mlperf_banner(utvm_mlperf_dut_t* dut) {
   (void)dut;
-  put("m-timestamp-mode-performance\r\n");
+  put(TEXT("m-timestamp-mode-performance\r\n"));
   lap();
-  put("m-init-done\r\n");
+  put(TEXT("m-init-done\r\n"));
   ready();
 }
 

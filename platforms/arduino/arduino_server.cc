@@ -17,6 +17,7 @@
 #include "common/cmsis.h"
 #include "common/files.h"
 #include "common/memory_report.h"
+#include "common/mlperf.h"
 #include "common/project_draft.h"
 #include "common/quoting.h"
 #include "common/server_options.h"
@@ -158,6 +159,29 @@ std::optional<std::pair<bool, std::uint64_t>> linker_memory_shortfall(const std:
   return std::make_pair(true, end - board.ram.origin + kStackReserveBytes);
 }
 
+// RAM of the MLPerf Tiny DUT besides its sample buffer: its state (the command line, counters:
+// 101 B on the Mega) and its constants; its reply texts stay in flash (PROGMEM on AVR). Measured
+// in docs/performance.md, rounded up.
+constexpr std::uint64_t kMlperfDutRamBytes = 256;
+
+// project_type=mlperf_tiny (docs/mlperf-tiny.md): the sketch runs the MLPerf Tiny DUT instead of
+// utvm's link. Adds the portable DUT (device/mlperf) to the sketch's runtime, writes its settings
+// and sample buffer (src/utvm_mlperf_config.c) and puts the DUT's sketch in place of the link's;
+// the port's main_mlperf.c is compiled in by UTVM_MLPERF_TINY in utvm_config.h. Returns the RAM
+// the DUT takes (sample buffer and state), which replaces the link buffer's.
+std::uint64_t write_mlperf_sketch(const MlperfFirmware& fw, const fs::path& template_dir,
+                                  const fs::path& device_sources, const fs::path& sketch) {
+  const fs::path src = sketch / "src";
+  // Only the C source: the folder also holds the DUT's host test, which Arduino must not build.
+  fs::create_directories(src / "runtime" / "mlperf");
+  fs::copy_file(device_sources / "mlperf" / "mlperf_dut.c",
+                src / "runtime" / "mlperf" / "mlperf_dut.c", fs::copy_options::overwrite_existing);
+  write_file(src / "utvm_mlperf_config.c", fw.config_c);
+  fs::copy_file(template_dir / "project_mlperf.ino", sketch / (sketch.filename().string() + ".ino"),
+                fs::copy_options::overwrite_existing);
+  return fw.sample_bytes + kMlperfDutRamBytes;
+}
+
 }  // namespace
 
 std::uint64_t avr_constant_bytes(const std::string& source) {
@@ -253,11 +277,9 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
   api::ServerInfo info = server_info_for("arduino", dir_);
   auto board =
       board_option("Name of the Arduino board (see `utvm boards arduino`).", dir_, load_boards);
-  auto project_type = project_type_option(
-      "Type of project to generate: host_driven (the board serves utvm's link).");
   info.project_options = {
       board,
-      project_type,
+      mlperf_project_type_option(),
       make_option("arduino_cli_cmd", "str", nullptr, {},
                   {"generate_project", "build", "flash", "open_transport"},
                   "Command that runs arduino-cli, split on spaces (default: arduino-cli on PATH; "
@@ -271,7 +293,9 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
                   "Run the firmware under simavr (default: yes for emulated boards unless port or "
                   "serial_number is set)."),
       make_option("baud", "int", nullptr, {}, {"generate_project"},
-                  "Baud rate of the link's UART (default: the board's, 115200)."),
+                  "Baud rate of the link's UART (default: the board's, 115200); "
+                  "project_type=mlperf_tiny: of the DUT's (default: the runner's for the "
+                  "benchmark, 115200; ad01 921600)."),
       make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
                   "Size of the device's workspace arena in bytes; defaults to what the model's "
                   "metadata needs plus alignment slack."),
@@ -281,6 +305,9 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
                   "Run the Arduino tools with verbose output."),
       cmsis_path_option(),
   };
+  // The MLPerf Tiny options baremetal and zephyr take; `baud` is the one above.
+  for (auto& option : mlperf_options(/*with_baud=*/false))
+    info.project_options.push_back(std::move(option));
   return info;
 }
 
@@ -289,7 +316,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
                                       const fs::path& project_dir, const json& options) {
   const Board board = generate_board(options, dir_, find_board);
   const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
-  check_project_type(options);
+  const bool mlperf = is_mlperf_project(options);
   const std::string cli = str_option(options, "arduino_cli_cmd").value_or("");
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t baud = uint_option(options, "baud").value_or(board.baud);
@@ -309,6 +336,9 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
                              "--target=cmsis-nn");
     }
     const auto cmsis = resolve_cmsis(options, draft.modules, mlf_path, "arduino");
+    std::optional<MlperfFirmware> mlperf_fw;  // checks the model against the benchmark first
+    if (mlperf) mlperf_fw = mlperf_firmware(options, draft.modules);
+    const std::uint64_t uart_baud = mlperf_fw ? mlperf_fw->baud : baud;
 
     // The sketch folder: Arduino wants the .ino named after it.
     const fs::path sketch = tmp / kSketch;
@@ -337,14 +367,16 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     copy_tree(runtime / "include", src / "runtime" / "include");
     copy_tree(runtime / "src", src / "runtime" / "src");
     copy_tree(runtime / "ports" / "arduino", src / "port");
-    const std::uint64_t link_rx = board.ram.size >= 4096 ? 128 : 64;
+    std::uint64_t link_rx = board.ram.size >= 4096 ? 128 : 64;
     write_file(src / "port" / "utvm_config.h",
                fmt::format("/* Written by utvm create-project (arduino platform, board {}). */\n"
                            "#ifndef UTVM_CONFIG_H_\n#define UTVM_CONFIG_H_\n"
                            "#define UTVM_BAUD {}ul\n"
-                           "#define UTVM_LINK_RX_BYTES {}u\n"
+                           "#define UTVM_LINK_RX_BYTES {}u\n{}"
                            "#endif\n",
-                           board.name, baud, link_rx));
+                           board.name, uart_baud, link_rx,
+                           mlperf_fw ? "#define UTVM_MLPERF_TINY 1\n" : ""));
+    if (mlperf_fw) link_rx = write_mlperf_sketch(*mlperf_fw, dir_, runtime, sketch);
     // CMSIS the model needs, copied into the sketch (Arduino builds only the sketch folder):
     // its headers and CMSIS-NN's sources, compiled by the core with the board's flags; the
     // linker's --gc-sections keeps only the kernels the model calls.
@@ -389,11 +421,13 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
     record.board = board.name;
     record.model = model_name;
     record.cmsis = cmsis_project_json(cmsis);
+    record.project_type = mlperf_fw ? "mlperf_tiny" : "host_driven";
+    if (mlperf_fw) record.mlperf = mlperf_fw->project_json;
     record.footprint = {ram,       constants,      arena,  draft.io_bytes(),
                         constants, board.is_avr(), link_rx};
-    record.platform_fields = {
-        {"fqbn", board.fqbn},     {"sketch", kSketch},          {"baud", baud},
-        {"arduino_cli_cmd", cli}, {"warning_as_error", werror}, {"includes_rewritten", rewritten}};
+    record.platform_fields = {{"fqbn", board.fqbn},         {"sketch", kSketch},
+                              {"baud", uart_baud},          {"arduino_cli_cmd", cli},
+                              {"warning_as_error", werror}, {"includes_rewritten", rewritten}};
     write_project_record(tmp, record);
   });
 }
@@ -409,11 +443,12 @@ void ArduinoHandler::build(const json& options) {
   const std::string what = fmt::format("model '{}'", model_name);
   if (ram > board.ram.size) {
     throw api::ServerError(fmt::format(
-        "build: {} (workspace {} B, tensors {} B, constants {} B{}, link buffer {} B, runtime "
+        "build: {} (workspace {} B, tensors {} B, constants {} B{}, {} {} B, runtime "
         "and stack {} B)",
         does_not_fit(what, "RAM", ram, board.ram.size, board.name), fp.workspace, fp.io,
-        fp.constants, board.is_avr() ? " (AVR keeps them in RAM)" : "", fp.link_rx,
-        kRuntimeRamBytes + kStackReserveBytes));
+        fp.constants, board.is_avr() ? " (AVR keeps them in RAM)" : "",
+        project.project_type == "mlperf_tiny" ? "MLPerf sample buffer and DUT" : "link buffer",
+        fp.link_rx, kRuntimeRamBytes + kStackReserveBytes));
   }
   if (flash > board.flash.size) {
     throw api::ServerError(

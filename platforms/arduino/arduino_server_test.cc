@@ -109,7 +109,8 @@ const Install& install() {
     i.device = root / "device";
     const fs::path src = UTVM_SOURCE_DIR;
     fs::create_directories(i.template_dir);
-    for (const char* f : {"platform.json", "project.ino", "launch_microtvm_api_server.sh"})
+    for (const char* f :
+         {"platform.json", "project.ino", "project_mlperf.ino", "launch_microtvm_api_server.sh"})
       fs::copy_file(src / "platforms/arduino/template" / f, i.template_dir / f);
     fs::copy_file(src / "platforms/arduino/boards.json", i.template_dir / "boards.json");
     auto rec = fs::copy_options::recursive;
@@ -117,6 +118,7 @@ const Install& install() {
     fs::copy(src / "device/include", i.device / "include", rec);
     fs::copy(src / "device/src", i.device / "src", rec);
     fs::copy(src / "device/ports/arduino", i.device / "ports/arduino", rec);
+    fs::copy(src / "device/mlperf", i.device / "mlperf", rec);
     fs::create_directories(i.device / "include/dlpack");
     fs::copy_file("/usr/include/dlpack/dlpack.h", i.device / "include/dlpack/dlpack.h");
     return i;
@@ -240,7 +242,35 @@ TEST(ArduinoServer, ServerInfoOffersTheBoardsAndTvmOptions) {
   EXPECT_TRUE(by_name["serial_number"].is_optional_for("open_transport"));
   EXPECT_TRUE(by_name["arduino_cli_cmd"].is_optional_for("build"));
   ASSERT_TRUE(by_name["project_type"].choices);
-  EXPECT_EQ(*by_name["project_type"].choices, std::vector<std::string>{"host_driven"});
+  EXPECT_EQ(*by_name["project_type"].choices,
+            (std::vector<std::string>{"host_driven", "mlperf_tiny"}));
+  // MLPerf Tiny's options as baremetal's, with the platform's own `baud` (one of it).
+  for (const char* name : {"mlperf_benchmark", "mlperf_output_scale", "mlperf_output_zero_point",
+                           "mlperf_input_scale", "mlperf_input_zero_point"})
+    EXPECT_TRUE(by_name.count(name)) << name;
+  EXPECT_EQ(std::count_if(info.project_options.begin(), info.project_options.end(),
+                          [](const auto& o) { return o.name == "baud"; }),
+            1);
+}
+
+TEST(ArduinoServer, MlperfChecksTheModelAgainstTheBenchmark) {
+  // The example MLP (4 float32 in, 3 out) is no kws01 model: exit 3 naming its input, and no
+  // project left behind; without mlperf_benchmark the option is named.
+  auto h = handler(install().template_dir);
+  fs::path project = scratch("mlperf-wrong");
+  std::string e = server_error([&] {
+    h.generate_project(
+        example_mlf(), "", project,
+        {{"board", "mega2560"}, {"project_type", "mlperf_tiny"}, {"mlperf_benchmark", "kws01"}});
+  });
+  EXPECT_NE(e.find("input 'input' is float32 of 16 bytes"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(project));
+  e = server_error([&] {
+    h.generate_project(example_mlf(), "", project,
+                       {{"board", "mega2560"}, {"project_type", "mlperf_tiny"}});
+  });
+  EXPECT_NE(e.find("needs option mlperf_benchmark"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(project));
 }
 
 TEST(ArduinoBoards, DataFileIsValidAndStrict) {

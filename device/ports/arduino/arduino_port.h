@@ -17,6 +17,10 @@ void utvm_arduino_port_init(void);
  * resets the board). */
 void utvm_arduino_serve(void);
 
+/* project_type=mlperf_tiny: runs the MLPerf Tiny DUT (utvm/mlperf_dut.h) on utvm_model instead of
+ * the link, at UTVM_BAUD; does not return (main_mlperf.c). */
+void utvm_arduino_serve_mlperf(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
