@@ -18,6 +18,8 @@
 #include "project_steps.h"
 #include "run_io.h"
 #include "utvm/cli/context.h"
+#include "utvm/cli/platform_registry.h"
+#include "utvm/cli/project.h"
 #include "utvm/common/error.h"
 #include "utvm/common/text.h"
 #include "utvm/npz/npz.h"
@@ -101,6 +103,32 @@ std::string output_summary(const std::string& key, const std::string& tensor,
   }
   return fmt::format("{} ({}): {} {} [{}]\n", key, tensor, a.dtype,
                      utvm::cli::shape_list_text(a.shape), head);
+}
+
+// Whether the project's device is an emulator (QEMU, simavr): its built-in platform's board data
+// has an emulator for the project's board, and no real port was chosen (option port or
+// serial_number, at creation or for this run). Foreign templates are never said to be.
+bool device_is_emulated(const fs::path& dir, const nlohmann::json& open_options) {
+  try {
+    const auto pf = utvm::cli::load_project_file(dir);
+    if (!pf || pf->platform == "template") return false;
+    std::string board;
+    nlohmann::json chosen = open_options.is_object() ? open_options : nlohmann::json::object();
+    for (const auto& o : pf->options) {
+      if (o.name == "board" && o.value.is_string()) board = o.value.get<std::string>();
+      if (!chosen.contains(o.name)) chosen[o.name] = o.value;
+    }
+    for (const char* real : {"port", "serial_number"}) {
+      const auto it = chosen.find(real);
+      if (it != chosen.end() && !it->is_null() && *it != "") return false;
+    }
+    if (board.empty()) return false;
+    for (const auto& b : utvm::cli::read_boards(utvm::cli::find_platform(pf->platform)))
+      if (b.name == board) return b.emulator.has_value();
+  } catch (const utvm::Error&) {
+    // No board data to tell: say nothing rather than fail the run over a label.
+  }
+  return false;
 }
 
 void do_run(RunArgs& a) {
@@ -217,7 +245,11 @@ void do_run(RunArgs& a) {
 
   if (a.print_top > 0 && !outputs.empty())
     std::fputs((utvm::cli::format_top(outputs[0].second, a.print_top) + "\n").c_str(), stdout);
-  if (a.print_time) std::fputs(utvm::cli::format_time_summary(repeat_means).c_str(), stdout);
+  if (a.print_time) {
+    std::fputs(
+        utvm::cli::format_time_summary(repeat_means, device_is_emulated(dir, options)).c_str(),
+        stdout);
+  }
   if (a.print_top <= 0 && !a.print_time) {
     for (std::size_t i = 0; i < outputs.size(); ++i)
       std::fputs(

@@ -26,6 +26,12 @@ for p in host m3 m7; do
   "$utvm" run "$work/$p" --fill-mode random --seed 42 -o "$work/out_$p.npz" >"$work/run_$p.log" 2>&1 ||
     fail "run $p: $(tail -5 "$work/run_$p.log")"
 done
+# --print-time: one unit (ms) on every board, and QEMU's clock is labelled as such.
+"$utvm" run "$work/m3" --print-time --repeat 2 >"$work/time_m3.log" 2>&1 || fail "run --print-time m3"
+grep -q "Execution time summary (emulated):" "$work/time_m3.log" || fail "m3 times not marked emulated: $(cat "$work/time_m3.log")"
+grep -q "mean (ms)" "$work/time_m3.log" || fail "m3 times not in ms: $(cat "$work/time_m3.log")"
+"$utvm" run "$work/host" --print-time >"$work/time_host.log" 2>&1 || fail "run --print-time host"
+grep -q "emulated" "$work/time_host.log" && fail "host times marked emulated: $(cat "$work/time_host.log")"
 cmp "$work/out_host.npz" "$work/out_m3.npz" || fail "M3 outputs differ from the host's"
 cmp "$work/out_host.npz" "$work/out_m7.npz" || fail "M7 outputs differ from the host's"
 sleep 0.2
