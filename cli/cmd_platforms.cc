@@ -171,7 +171,21 @@ void print_boards(const std::string& platform, const std::string& filter, bool j
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& b : boards) {
-      out.push_back({{"platform", b.platform}, {"name", b.name}, {"data", b.data}});
+      auto bytes = [](std::uint64_t n) { return n ? nlohmann::json(n) : nlohmann::json(); };
+      nlohmann::json usb;
+      if (b.usb) usb = {{"vid", b.usb->vid}, {"pid", b.usb->pid}};
+      out.push_back({{"platform", b.platform},
+                     {"name", b.name},
+                     {"description", b.description},
+                     {"cpu", b.cpu},
+                     {"arch", b.arch},
+                     {"fpu", b.fpu},
+                     {"ram_bytes", bytes(b.ram.size)},
+                     {"flash_bytes", bytes(b.flash.size)},
+                     {"emulated", b.emulator.has_value()},
+                     {"emulator", b.emulator ? nlohmann::json(b.emulator->kind) : nlohmann::json()},
+                     {"usb", usb},
+                     {"data", b.data}});
     }
     std::puts(nlohmann::json{{"schema_version", 1}, {"boards", out}}.dump(2).c_str());
     return;

@@ -630,6 +630,10 @@ TEST_F(CliTest, PlatformsBoardsDoctorFromData) {
   ASSERT_EQ(j["boards"].size(), 2u);
   EXPECT_EQ(j["boards"][1]["name"], "z2");
   EXPECT_EQ(j["boards"][1]["platform"], "zeta");
+  for (const auto& b : j["boards"]) {  // one shape for every platform (docs/json.md)
+    for (const char* key : {"ram_bytes", "flash_bytes", "cpu", "arch", "fpu", "emulated", "usb"})
+      EXPECT_TRUE(b.contains(key)) << key << " missing from " << b.dump();
+  }
   r = run({"boards", "nosuch", "x"});
   EXPECT_EQ(r.rc, 2);
 
