@@ -30,7 +30,6 @@
 namespace {
 
 namespace fs = std::filesystem;
-namespace api = utvm::project_api;
 namespace mlperf = utvm::cli::mlperf;
 using utvm::Error;
 using utvm::ExitCode;
@@ -88,7 +87,7 @@ std::vector<std::uint8_t> read_bytes(const fs::path& file) {
 
 // The folder holding y_labels.csv: DIR itself or DIR/<model> (the runner's dataset path).
 fs::path model_folder(const std::string& dataset, const std::string& model) {
-  const fs::path dir(dataset);
+  fs::path dir(dataset);
   if (fs::is_regular_file(dir / "y_labels.csv")) return dir;
   if (fs::is_regular_file(dir / model / "y_labels.csv")) return dir / model;
   throw Error(ExitCode::kBadInput,

@@ -13,7 +13,7 @@ std::string trim_newlines(std::string s) {
 }  // namespace
 
 std::string server_error_text(const project_api::ServerError& e, bool verbose) {
-  const std::string full = e.what();
+  std::string full = e.what();
   if (verbose) return full;
   const std::string marker = "\nTraceback (most recent call last):\n";
   const auto at = full.find(marker);

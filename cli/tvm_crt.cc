@@ -42,7 +42,7 @@ fs::path extract_runtime(const mlf::Archive& archive, const fs::path& mlf) {
                                                 "the ./runtime of {}",
                                                 fs::temp_directory_path().string(), mlf.string()));
   }
-  const fs::path scratch = pattern;
+  fs::path scratch = pattern;
   try {
     for (const auto& d : archive.directories()) {  // empty ones too, as tar would
       if (d == "runtime" || d.rfind("runtime/", 0) == 0) fs::create_directories(scratch / d);

@@ -43,7 +43,10 @@ void collect_arm_calls(std::string_view t, std::set<std::string>& out) {
   std::size_t i = 0;
   while (i < t.size()) {
     const char c = t[i];
-    if (c == '/' && i + 1 < t.size() && t[i + 1] == '/') {
+    const bool line_comment = c == '/' && i + 1 < t.size() && t[i + 1] == '/';
+    // Preprocessor lines (#include <arm_nnfunctions.h>) are not calls either.
+    const bool directive = c == '#' && (i == 0 || t[i - 1] == '\n');
+    if (line_comment || directive) {
       i = t.find('\n', i);
       if (i == std::string_view::npos) return;
     } else if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
@@ -54,9 +57,6 @@ void collect_arm_calls(std::string_view t, std::set<std::string>& out) {
       for (++i; i < t.size() && t[i] != c; ++i)
         if (t[i] == '\\') ++i;
       ++i;
-    } else if (c == '#' && (i == 0 || t[i - 1] == '\n')) {
-      i = t.find('\n', i);  // preprocessor lines (#include <arm_nnfunctions.h>) are not calls
-      if (i == std::string_view::npos) return;
     } else if (is_ident(c)) {
       const std::size_t start = i;
       while (i < t.size() && is_ident(t[i]))

@@ -564,7 +564,7 @@ OpenedDevice ZephyrHandler::open_stream(const json& options) {
           rec = json::parse(read_file(dir_ / "build" / "flash.json"));
         } catch (...) {
         }
-        if (rec.is_object() && rec.value("serial_number", "") != "")
+        if (rec.is_object() && !rec.value("serial_number", "").empty())
           match.serial_number = rec["serial_number"].get<std::string>();
       }
       auto port = transport::wait_for_serial_port(
