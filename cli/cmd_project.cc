@@ -87,7 +87,7 @@ void add_timeout_option(CLI::App* cmd, Args& a, double default_sec) {
 
 // `--project-option a=b PROJECT_DIR`: CLI11 (like argparse) lets the option swallow the words
 // after it. Give trailing words without '=' back to the positionals that are still missing.
-void reclaim_positionals(Args& a, std::vector<std::string*> positionals) {
+void reclaim_positionals(Args& a, const std::vector<std::string*>& positionals) {
   std::size_t missing = 0;
   for (auto* p : positionals)
     missing += p->empty() ? 1 : 0;
@@ -572,7 +572,7 @@ void add_project_option(CLI::App* cmd, Args& a) {
                 "Show the platform's options for this step (tvmc's format) and exit");
 }
 
-CLI::App* add_create(CLI::App* parent, std::shared_ptr<Args> a, bool micro) {
+CLI::App* add_create(CLI::App* parent, const std::shared_ptr<Args>& a, bool micro) {
   auto* cmd = parent->add_subcommand(
       "create-project", micro ? "create a project template of a given type or given a template dir."
                               : "Generate a project from an MLF archive and a platform template");
@@ -606,7 +606,8 @@ CLI::App* add_create(CLI::App* parent, std::shared_ptr<Args> a, bool micro) {
   return cmd;
 }
 
-CLI::App* add_step(CLI::App* parent, std::shared_ptr<Args> a, bool micro, std::string_view method) {
+CLI::App* add_step(CLI::App* parent, const std::shared_ptr<Args>& a, bool micro,
+                   std::string_view method) {
   const bool is_build = method == api::method::kBuild;
   std::string help = is_build ? (micro ? "build a project dir, generally creating an image to be "
                                          "flashed, e.g. zephyr.elf."

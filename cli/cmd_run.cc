@@ -120,7 +120,9 @@ bool device_is_emulated(const fs::path& dir, const nlohmann::json& open_options)
     }
     for (const char* real : {"port", "serial_number"}) {
       const auto it = chosen.find(real);
-      if (it != chosen.end() && !it->is_null() && *it != "") return false;
+      if (it != chosen.end() && !it->is_null() &&
+          !(it->is_string() && it->get<std::string>().empty()))
+        return false;
     }
     if (board.empty()) return false;
     for (const auto& b : utvm::cli::read_boards(utvm::cli::find_platform(pf->platform)))

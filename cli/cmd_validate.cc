@@ -51,7 +51,7 @@ std::vector<std::string> reference_options(const fs::path& dir) {
   std::ifstream in(dir / "project.json");
   const auto project = nlohmann::json::parse(in, nullptr, false);
   if (project.is_object() && project.contains("cmsis") && project["cmsis"].is_object() &&
-      project["cmsis"].value("path", "") != "")
+      !project["cmsis"].value("path", "").empty())
     return {"cmsis_path=" + project["cmsis"]["path"].get<std::string>()};
   if (auto pf = utvm::cli::load_project_file(dir)) {
     for (const auto& o : pf->options)
@@ -63,7 +63,7 @@ std::vector<std::string> reference_options(const fs::path& dir) {
 
 // The host reference project for `model`, made or refreshed as needed, and built.
 fs::path reference_project(const fs::path& dir, const fs::path& model) {
-  const fs::path ref = dir / ".utvm" / "reference-host";
+  fs::path ref = dir / ".utvm" / "reference-host";
   std::error_code ec;
   if (!fs::is_regular_file(ref / "model.tar", ec) ||
       file_bytes(ref / "model.tar") != file_bytes(model)) {
