@@ -16,6 +16,7 @@
 #include <random>
 
 #include "commands.h"
+#include "common/project_record.h"
 #include "device_session.h"
 #include "mlperf_protocol.h"
 #include "mlperf_score.h"
@@ -164,9 +165,8 @@ void run_performance(Context& c) {
   } else {
     std::uint64_t bytes = default_sample_bytes(c.model);
     try {
-      std::ifstream in(c.dir / "project.json");
-      const auto project = nlohmann::json::parse(in);
-      bytes = project.at("mlperf").value("sample_bytes", bytes);
+      const auto project = utvm::platforms::read_project_record(c.dir);
+      if (project.mlperf.is_object()) bytes = project.mlperf.value("sample_bytes", bytes);
     } catch (const std::exception&) {
     }
     for (unsigned i = 0; i < kWindows; ++i) {

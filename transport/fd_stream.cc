@@ -20,20 +20,6 @@ void set_nonblocking(int fd) {
   if (flags >= 0 && !(flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-void ignore_sigpipe_once() {
-  static const bool done = [] {
-    struct sigaction old {};
-    if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
-      struct sigaction ign {};
-      ign.sa_handler = SIG_IGN;
-      sigemptyset(&ign.sa_mask);
-      sigaction(SIGPIPE, &ign, nullptr);
-    }
-    return true;
-  }();
-  (void)done;
-}
-
 // Waits for `events` on fd until deadline. Returns false on timeout.
 bool wait_fd(int fd, short events, Clock::time_point deadline, const std::string& peer) {
   for (;;) {
@@ -56,9 +42,23 @@ std::string waited(Clock::time_point start) {
 
 }  // namespace
 
+void ignore_sigpipe() {
+  static const bool done = [] {
+    struct sigaction old {};
+    if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
+      struct sigaction ign {};
+      ign.sa_handler = SIG_IGN;
+      sigemptyset(&ign.sa_mask);
+      sigaction(SIGPIPE, &ign, nullptr);
+    }
+    return true;
+  }();
+  (void)done;
+}
+
 FdStream::FdStream(int read_fd, int write_fd, std::string peer, bool owns_fds)
     : read_fd_(read_fd), write_fd_(write_fd), peer_(std::move(peer)), owns_fds_(owns_fds) {
-  ignore_sigpipe_once();
+  ignore_sigpipe();
   set_nonblocking(read_fd_);
   set_nonblocking(write_fd_);
 }

@@ -181,11 +181,7 @@ QemuProcess::QemuProcess(const QemuOptions& options) : channel_(options.channel)
   for (int fd : {read_fd_.get(), write_fd_.get()}) {
     if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
-  // A write to a pipe whose reader (QEMU) is gone must fail with EPIPE, not kill us.
-  struct sigaction old {};
-  if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
-    ::signal(SIGPIPE, SIG_IGN);
-  }
+  ignore_sigpipe();  // a write to a pipe whose reader (QEMU) is gone fails with EPIPE
   lifeline_read.reset();
   null_in_out_.reset();
 

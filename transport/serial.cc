@@ -37,20 +37,6 @@ std::optional<speed_t> baud_constant(unsigned baud) {
   return std::nullopt;
 }
 
-void ignore_sigpipe_once() {
-  static const bool done = [] {
-    struct sigaction old {};
-    if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
-      struct sigaction ign {};
-      ign.sa_handler = SIG_IGN;
-      sigemptyset(&ign.sa_mask);
-      sigaction(SIGPIPE, &ign, nullptr);
-    }
-    return true;
-  }();
-  (void)done;
-}
-
 // Waits for `events`; false when the deadline passed. Hang-ups count as ready (the syscall
 // that follows reports them).
 bool wait_fd(int fd, short events, Clock::time_point deadline) {
@@ -157,7 +143,7 @@ SerialPortInfo wait_for_serial_port(const UsbMatch& match, const std::string& wh
 }
 
 SerialPort::SerialPort(const std::string& path, unsigned baud) : path_(path) {
-  ignore_sigpipe_once();
+  ignore_sigpipe();
   auto speed = baud_constant(baud);
   if (!speed) {
     std::string known;

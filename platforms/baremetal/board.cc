@@ -28,10 +28,7 @@ Board from_common(const std::filesystem::path& path, const platforms::Board& com
 }  // namespace
 
 std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  std::map<std::string, Board> boards;
-  for (const auto& [name, common] : platforms::load_boards(path, "baremetal"))
-    boards.emplace(name, from_common(path, common));
-  return boards;
+  return load_boards_as(path, "baremetal", from_common);
 }
 
 Board find_board(const std::filesystem::path& path, const std::string& name) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +73,16 @@ struct Board {
 // field, and naming the file when it cannot be read or is not so shaped.
 std::map<std::string, Board> load_boards(const std::filesystem::path& path,
                                          std::string_view platform);
+
+// Every board of `path` read into a platform's own board type by `read(path, board)` (the
+// platform's BoardFields reading of what it requires and its own fields), by name.
+template <class Read>
+auto load_boards_as(const std::filesystem::path& path, std::string_view platform, Read read) {
+  std::map<std::string, decltype(read(path, std::declval<const Board&>()))> boards;
+  for (const auto& [name, board] : load_boards(path, platform))
+    boards.emplace(name, read(path, board));
+  return boards;
+}
 
 // The board `name` of `path`; utvm::Error(kOption) "unknown board '<name>' (<platform> boards:
 // <known>)" when there is none.

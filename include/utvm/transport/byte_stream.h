@@ -18,6 +18,12 @@
 
 namespace utvm::transport {
 
+// The one place SIGPIPE is handled for utvm's streams: a write to a pipe, socket or tty whose
+// reader is gone fails with EPIPE (the stream's "closed the link" error) instead of killing the
+// process. Ignores SIGPIPE once, unless the program chose its own disposition; every stream that
+// writes to such a descriptor calls it when it is created.
+void ignore_sigpipe();
+
 // Thrown when a read or write deadline passes; callers may retry (the link does).
 class TransportTimeout : public Error {
  public:
