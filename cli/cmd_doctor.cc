@@ -130,19 +130,8 @@ std::map<std::string, std::vector<RequiredTool>> read_tool_table() {
   for (const auto& [name, list] : j["platforms"].items()) {
     if (!list.is_array()) continue;
     for (const auto& t : list) {
-      if (!t.is_object()) continue;
-      RequiredTool tool;
-      tool.name = t.value("name", "");
-      if (auto c = t.find("command"); c != t.end() && c->is_array()) {
-        for (const auto& a : *c) {
-          if (a.is_string()) tool.command.push_back(a.get<std::string>());
-        }
-      }
-      if (tool.command.empty()) tool.command = {tool.name, "--version"};
-      tool.fix = t.value("fix", "");
-      tool.optional = t.value("optional", false);
-      tool.when_env = t.value("when_env", "");
-      table[name].push_back(std::move(tool));
+      if (auto tool = utvm::cli::required_tool_from_json(t))
+        table[name].push_back(std::move(*tool));
     }
   }
   return table;

@@ -43,6 +43,24 @@ fs::path absolute_path(const fs::path& p) {
   return abs.lexically_normal();
 }
 
+std::optional<RequiredTool> required_tool_from_json(const nlohmann::json& entry) {
+  if (!entry.is_object()) return std::nullopt;
+  auto name = entry.find("name");
+  if (name == entry.end() || !name->is_string()) return std::nullopt;
+  RequiredTool tool;
+  tool.name = name->get<std::string>();
+  if (auto c = entry.find("command"); c != entry.end() && c->is_array()) {
+    for (const auto& a : *c) {
+      if (a.is_string()) tool.command.push_back(a.get<std::string>());
+    }
+  }
+  if (tool.command.empty()) tool.command = {tool.name, "--version"};
+  tool.fix = entry.value("fix", "");
+  tool.optional = entry.value("optional", false);
+  tool.when_env = entry.value("when_env", "");
+  return tool;
+}
+
 PlatformEntry read_platform_dir(const fs::path& dir) {
   PlatformEntry p;
   p.template_dir = absolute_path(dir);
@@ -61,19 +79,7 @@ PlatformEntry read_platform_dir(const fs::path& dir) {
   }
   if (auto it = j.find("tools"); it != j.end() && it->is_array()) {
     for (const auto& t : *it) {
-      if (!t.is_object() || !t.contains("name")) continue;
-      RequiredTool tool;
-      tool.name = t.value("name", "");
-      if (auto c = t.find("command"); c != t.end() && c->is_array()) {
-        for (const auto& a : *c) {
-          if (a.is_string()) tool.command.push_back(a.get<std::string>());
-        }
-      }
-      if (tool.command.empty()) tool.command = {tool.name, "--version"};
-      tool.fix = t.value("fix", "");
-      tool.optional = t.value("optional", false);
-      tool.when_env = t.value("when_env", "");
-      p.tools.push_back(std::move(tool));
+      if (auto tool = required_tool_from_json(t)) p.tools.push_back(std::move(*tool));
     }
   }
   return p;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "utvm/common/text.h"
 #include "utvm/project_api/python_json.h"
 
 namespace utvm::project_api {
@@ -174,23 +175,6 @@ class Parser {
     p_ += 4;
     return true;
   }
-  static void put_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
   // Length of the valid UTF-8 sequence at p_ (non-ASCII lead byte), or 0.
   std::size_t utf8_sequence() const {
     const auto* u = reinterpret_cast<const unsigned char*>(p_);
@@ -281,7 +265,7 @@ class Parser {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return fail("unpaired surrogate");
           }
-          put_utf8(out, cp);
+          append_utf8(out, cp);
           break;
         }
         default:

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "utvm/common/text.h"
+
 namespace utvm::project_api {
 namespace {
 
@@ -60,24 +62,6 @@ void append_u4(std::string& out, char32_t v) {
   out += kHex[(v >> 8) & 0xF];
   out += kHex[(v >> 4) & 0xF];
   out += kHex[v & 0xF];
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // json.dumps(ensure_ascii=True) string body: printable ASCII (0x20..0x7e) verbatim except '"' and

@@ -276,7 +276,7 @@ std::optional<pid_t> ArduinoHandler::simulator_pid() const {
 api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_version*/) {
   api::ServerInfo info = server_info_for("arduino", dir_);
   auto board =
-      board_option("Name of the Arduino board (see `utvm boards arduino`).", dir_, load_boards);
+      board_option("Name of the Arduino board (see `utvm boards arduino`).", dir_, kBoards);
   info.project_options = {
       board,
       mlperf_project_type_option(),
@@ -314,7 +314,7 @@ api::ServerInfo ArduinoHandler::server_info_query(const std::string& /*tvm_versi
 void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
                                       const fs::path& standalone_crt_dir,
                                       const fs::path& project_dir, const json& options) {
-  const Board board = generate_board(options, dir_, find_board);
+  const Board board = generate_board(options, dir_, kBoards);
   const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   const bool mlperf = is_mlperf_project(options);
   const std::string cli = str_option(options, "arduino_cli_cmd").value_or("");
@@ -434,7 +434,7 @@ void ArduinoHandler::generate_project(const fs::path& model_library_format_path,
 
 void ArduinoHandler::build(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "build", find_board);
+  const Board board = project_board(dir_, project, "build", kBoards);
   const std::string& model_name = project.model;
   // Before compiling anything: does the metadata already say it cannot fit?
   const Footprint& fp = project.footprint;
@@ -577,7 +577,7 @@ void ArduinoHandler::build(const json& options) {
 
 void ArduinoHandler::flash(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "flash", find_board);
+  const Board board = project_board(dir_, project, "flash", kBoards);
   const fs::path build_dir = dir_ / "build";
   const std::string sketch_name = project.platform_fields.value("sketch", std::string(kSketch));
   const fs::path out_dir = build_dir / kArduinoBuildDir;
@@ -661,7 +661,7 @@ void ArduinoHandler::flash(const json& options) {
 
 OpenedDevice ArduinoHandler::open_stream(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "open_transport", find_board);
+  const Board board = project_board(dir_, project, "open_transport", kBoards);
   if (use_emulator(board, options, "open_transport")) {
     const fs::path image = dir_ / "build" / "flashed.elf";
     if (!fs::is_regular_file(image)) {

@@ -274,7 +274,7 @@ TEST(ArduinoServer, MlperfChecksTheModelAgainstTheBenchmark) {
 }
 
 TEST(ArduinoBoards, DataFileIsValidAndStrict) {
-  auto boards = load_boards(install().template_dir / "boards.json");
+  auto boards = kBoards.load(install().template_dir / "boards.json");
   const Board& mega = boards.at("mega2560");
   EXPECT_EQ(mega.fqbn, "arduino:avr:mega:cpu=atmega2560");
   EXPECT_EQ(mega.cpu, "atmega2560");
@@ -304,7 +304,7 @@ TEST(ArduinoBoards, DataFileIsValidAndStrict) {
   j["boards"]["mega2560"].erase("ram");
   std::ofstream(bad) << j.dump();
   try {
-    load_boards(bad);
+    kBoards.load(bad);
     FAIL() << "a board without ram was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'mega2560': 'ram' must be present"), std::string::npos)

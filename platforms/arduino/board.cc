@@ -3,9 +3,8 @@
 #include <algorithm>
 
 namespace utvm::platforms::arduino {
-namespace {
 
-Board from_common(const std::filesystem::path& path, const platforms::Board& common) {
+Board read_board(const std::filesystem::path& path, const platforms::Board& common) {
   Board b;
   static_cast<platforms::Board&>(b) = common;
   BoardFields f(path, common);
@@ -26,16 +25,6 @@ Board from_common(const std::filesystem::path& path, const platforms::Board& com
   if (b.is_avr() && b.avrdude_part.empty()) f.bad("avrdude", "present for an AVR board");
   b.note = f.str("note", false);
   return b;
-}
-
-}  // namespace
-
-std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  return load_boards_as(path, "arduino", from_common);
-}
-
-Board find_board(const std::filesystem::path& path, const std::string& name) {
-  return from_common(path, platforms::find_board(path, "arduino", name));
 }
 
 }  // namespace utvm::platforms::arduino

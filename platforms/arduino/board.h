@@ -23,10 +23,12 @@ struct Board : platforms::Board {
   bool emulated() const { return emulator.has_value(); }
 };
 
-// Every board in `path`, by name. Throws utvm::Error(kBadInput) naming the file and board.
-std::map<std::string, Board> load_boards(const std::filesystem::path& path);
+// One board of `file` read strictly (the common fields this platform needs and its own);
+// utvm::Error(kBadInput) naming the file, board and field.
+Board read_board(const std::filesystem::path& file, const platforms::Board& common);
 
-// The board `name`; throws utvm::Error(kOption) listing the known boards otherwise.
-Board find_board(const std::filesystem::path& path, const std::string& name);
+// This platform's boards: kBoards.load(file) and kBoards.find(file, name) (unknown board:
+// utvm::Error(kOption) listing the known ones).
+inline constexpr BoardSchema<Board> kBoards{"arduino", &read_board};
 
 }  // namespace utvm::platforms::arduino

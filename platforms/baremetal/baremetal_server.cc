@@ -53,7 +53,7 @@ BaremetalHandler::~BaremetalHandler() = default;
 
 api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_version*/) {
   api::ServerInfo info = server_info_for("baremetal", dir_);
-  auto board = board_option("Name of the board (see `utvm boards baremetal`).", dir_, load_boards);
+  auto board = board_option("Name of the board (see `utvm boards baremetal`).", dir_, kBoards);
   info.project_options = {
       board,
       make_option("workspace_size_bytes", "int", nullptr, {}, {"generate_project"},
@@ -82,7 +82,7 @@ api::ServerInfo BaremetalHandler::server_info_query(const std::string& /*tvm_ver
 void BaremetalHandler::generate_project(const fs::path& model_library_format_path,
                                         const fs::path& standalone_crt_dir,
                                         const fs::path& project_dir, const json& options) {
-  const Board board = generate_board(options, dir_, find_board);
+  const Board board = generate_board(options, dir_, kBoards);
   const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   const auto workspace_option = uint_option(options, "workspace_size_bytes");
   const std::uint64_t stack = uint_option(options, "stack_size_bytes").value_or(kDefaultStackBytes);
@@ -154,7 +154,7 @@ void BaremetalHandler::generate_project(const fs::path& model_library_format_pat
 
 void BaremetalHandler::build(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "build", find_board);
+  const Board board = project_board(dir_, project, "build", kBoards);
   const std::string& model_name = project.model;
   // Before compiling anything: does the metadata already say it cannot fit?
   try {
@@ -209,7 +209,7 @@ void BaremetalHandler::flash(const json& /*options*/) {
   if (!fs::is_regular_file(elf)) {
     throw api::ServerError(fmt::format("flash: no firmware at {}; run build first", elf.string()));
   }
-  const Board board = project_board(dir_, project, "flash", find_board);
+  const Board board = project_board(dir_, project, "flash", kBoards);
   if (!board.emulator) {
     throw api::ServerError(
         fmt::format("flash: board {} is not emulated; program {} with the board's own tools",
@@ -239,7 +239,7 @@ OpenedDevice BaremetalHandler::open_stream(const json& options) {
     throw api::ServerError(fmt::format(
         "open_transport: nothing flashed ({} is missing); run flash first", image.string()));
   }
-  const Board board = project_board(dir_, project, "open_transport", find_board);
+  const Board board = project_board(dir_, project, "open_transport", kBoards);
   if (!board.emulator) {
     throw api::ServerError(fmt::format("open_transport: board {} is not emulated", board.name));
   }

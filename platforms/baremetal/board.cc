@@ -5,9 +5,8 @@
 #include "common/quoting.h"
 
 namespace utvm::platforms::baremetal {
-namespace {
 
-Board from_common(const std::filesystem::path& path, const platforms::Board& common) {
+Board read_board(const std::filesystem::path& path, const platforms::Board& common) {
   Board b;
   static_cast<platforms::Board&>(b) = common;
   BoardFields f(path, common);
@@ -23,16 +22,6 @@ Board from_common(const std::filesystem::path& path, const platforms::Board& com
   b.timer = f.str("timer");
   if (b.timer != "systick" && b.timer != "dwt") f.bad("timer", "\"systick\" or \"dwt\"");
   return b;
-}
-
-}  // namespace
-
-std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  return load_boards_as(path, "baremetal", from_common);
-}
-
-Board find_board(const std::filesystem::path& path, const std::string& name) {
-  return from_common(path, platforms::find_board(path, "baremetal", name));
 }
 
 std::string board_cmake(const Board& board) {

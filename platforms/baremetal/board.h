@@ -21,11 +21,13 @@ struct Board : platforms::Board {
   std::string timer;  // "systick" | "dwt": device/ports/cortexm/timer_<timer>.c
 };
 
-// Every board in `path`, by name. Throws utvm::Error(kBadInput) naming the file and board.
-std::map<std::string, Board> load_boards(const std::filesystem::path& path);
+// One board of `file` read strictly (the common fields this platform needs and its own);
+// utvm::Error(kBadInput) naming the file, board and field.
+Board read_board(const std::filesystem::path& file, const platforms::Board& common);
 
-// The board `name`; throws utvm::Error(kOption) listing the known boards otherwise.
-Board find_board(const std::filesystem::path& path, const std::string& name);
+// This platform's boards: kBoards.load(file) and kBoards.find(file, name) (unknown board:
+// utvm::Error(kOption) listing the known ones).
+inline constexpr BoardSchema<Board> kBoards{"baremetal", &read_board};
 
 // board.cmake: the board's facts as the plain CMake variables the firmware's CMakeLists reads
 // (UTVM_BOARD, UTVM_CPU_FLAGS, UTVM_{FLASH,RAM}_{ORIGIN,SIZE}, UTVM_UART_{KIND,BASE},

@@ -10,7 +10,7 @@ namespace utvm::platforms::baremetal {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kBoards = fs::path(UTVM_SOURCE_DIR) / "platforms/baremetal/boards.json";
+const fs::path kBoardsFile = fs::path(UTVM_SOURCE_DIR) / "platforms/baremetal/boards.json";
 
 fs::path write_temp(const std::string& name, const std::string& text) {
   fs::path p = fs::path(::testing::TempDir()) / name;
@@ -19,7 +19,7 @@ fs::path write_temp(const std::string& name, const std::string& text) {
 }
 
 TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
-  auto boards = load_boards(kBoards);
+  auto boards = kBoards.load(kBoardsFile);
   for (const char* name : {"mps2_an385", "mps2_an386", "mps2_an500", "mps2_an521"}) {
     ASSERT_TRUE(boards.count(name)) << name;
   }
@@ -50,7 +50,7 @@ TEST(Boards, TheFourMps2BoardsAreListedWithTheirMemoryMaps) {
 // Every UART kind and timer a board names has its driver in the port: data needs no code change.
 TEST(Boards, EveryBoardHasItsDriversInThePort) {
   const fs::path port = fs::path(UTVM_SOURCE_DIR) / "device/ports/cortexm";
-  for (const auto& [name, b] : load_boards(kBoards)) {
+  for (const auto& [name, b] : kBoards.load(kBoardsFile)) {
     EXPECT_TRUE(fs::exists(port / ("uart_" + b.uart_kind + ".c"))) << name;
     EXPECT_TRUE(fs::exists(port / ("timer_" + b.timer + ".c"))) << name;
     EXPECT_FALSE(b.cflags.empty()) << name;
@@ -60,7 +60,7 @@ TEST(Boards, EveryBoardHasItsDriversInThePort) {
 
 TEST(Boards, UnknownBoardListsTheKnownOnes) {
   try {
-    find_board(kBoards, "mps2_an999");
+    kBoards.find(kBoardsFile, "mps2_an999");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kOption);
@@ -75,7 +75,7 @@ TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
       "cpu_clock_hz": 1, "baremetal": {"cflags": ["-mthumb"],
       "uart": {"kind": "cmsdk", "base": "0x40004000"}, "timer": "systick"}}}})");
   try {
-    load_boards(p);
+    kBoards.load(p);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
@@ -88,15 +88,15 @@ TEST(Boards, BrokenEntriesNameTheFileBoardAndField) {
   auto bare = write_temp("bare_boards.json", R"({"boards": {"b2": {"cpu": "cortex-m3",
       "flash": {"size": 1024}, "ram": {"size": 1024}, "cpu_clock_hz": 1}}})");
   try {
-    load_boards(bare);
+    kBoards.load(bare);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), bare.string() + ": board 'b2': 'cflags' must be present");
   }
   fs::remove(bare);
   const fs::path not_json = write_temp("not_json.json", "{");
-  EXPECT_THROW(load_boards(not_json), Error);
-  EXPECT_THROW(load_boards("/nonexistent/boards.json"), Error);
+  EXPECT_THROW(kBoards.load(not_json), Error);
+  EXPECT_THROW(kBoards.load("/nonexistent/boards.json"), Error);
   fs::remove(p);
   fs::remove(not_json);
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "utvm/common/error.h"
+#include "utvm/platforms/board.h"
 #include "utvm/project_api/errors.h"
 
 namespace utvm::platforms {
@@ -49,13 +50,13 @@ ProjectRecord read_project_record(const std::filesystem::path& dir);
 void write_project_record(const std::filesystem::path& dir, const ProjectRecord& record);
 
 // The board the project was generated for, looked up once per command with the platform's
-// `find_board(dir / "boards.json", record.board)`; its utvm::Error (board gone from the file,
+// `boards.find(dir / "boards.json", record.board)`; its utvm::Error (board gone from the file,
 // broken file) becomes a project_api::ServerError "<step>: <its text>".
-template <class FindBoard>
-auto project_board(const std::filesystem::path& dir, const ProjectRecord& record,
-                   std::string_view step, FindBoard find_board) {
+template <class PlatformBoard>
+PlatformBoard project_board(const std::filesystem::path& dir, const ProjectRecord& record,
+                            std::string_view step, const BoardSchema<PlatformBoard>& boards) {
   try {
-    return find_board(dir / "boards.json", record.board);
+    return boards.find(dir / "boards.json", record.board);
   } catch (const Error& e) {
     throw project_api::ServerError(std::string(step) + ": " + e.what());
   }

@@ -40,30 +40,30 @@ std::optional<std::uint64_t> uint_option(const nlohmann::json& options, const ch
 project_api::ServerInfo server_info_for(std::string platform, const std::filesystem::path& dir);
 
 // The `board` option (required by generate_project, used by build, flash and open_transport)
-// whose choices are the boards `load_boards(dir / "boards.json")` reads. A broken boards.json
+// whose choices are the boards `boards.load(dir / "boards.json")` reads. A broken boards.json
 // (utvm::Error) leaves the choices unset: generate_project reports it, the query still answers.
-template <class LoadBoards>
+template <class PlatformBoard>
 project_api::ProjectOption board_option(std::string help, const std::filesystem::path& dir,
-                                        LoadBoards load_boards) {
+                                        const BoardSchema<PlatformBoard>& boards) {
   auto board = make_option("board", "str", nullptr, {"generate_project"},
                            {"build", "flash", "open_transport"}, std::move(help));
   try {
-    board.choices = board_names(load_boards(dir / "boards.json"));
+    board.choices = board_names(boards.load(dir / "boards.json"));
   } catch (const Error&) {
   }
   return board;
 }
 
 // generate_project's board: the required `board` option looked up with
-// `find_board(dir / "boards.json", name)`, whose utvm::Error (unknown board, broken file) becomes
-// a project_api::ServerError with the same text.
-template <class FindBoard>
-auto generate_board(const nlohmann::json& options, const std::filesystem::path& dir,
-                    FindBoard find_board) {
+// `boards.find(dir / "boards.json", name)`, whose utvm::Error (unknown board, broken file)
+// becomes a project_api::ServerError with the same text.
+template <class PlatformBoard>
+PlatformBoard generate_board(const nlohmann::json& options, const std::filesystem::path& dir,
+                             const BoardSchema<PlatformBoard>& boards) {
   auto name = str_option(options, "board");
   if (!name) throw project_api::ServerError("generate_project: option board is required");
   try {
-    return find_board(dir / "boards.json", *name);
+    return boards.find(dir / "boards.json", *name);
   } catch (const Error& e) {
     throw project_api::ServerError(e.what());
   }

@@ -1,9 +1,8 @@
 #include "board.h"
 
 namespace utvm::platforms::zephyr {
-namespace {
 
-Board from_common(const std::filesystem::path& path, const platforms::Board& common) {
+Board read_board(const std::filesystem::path& path, const platforms::Board& common) {
   Board b;
   static_cast<platforms::Board&>(b) = common;
   BoardFields f(path, common);
@@ -22,16 +21,6 @@ Board from_common(const std::filesystem::path& path, const platforms::Board& com
   b.toolchain = f.string_map("toolchain");
   b.compile_options = f.strings("compile_options", false);
   return b;
-}
-
-}  // namespace
-
-std::map<std::string, Board> load_boards(const std::filesystem::path& path) {
-  return load_boards_as(path, "zephyr", from_common);
-}
-
-Board find_board(const std::filesystem::path& path, const std::string& name) {
-  return from_common(path, platforms::find_board(path, "zephyr", name));
 }
 
 }  // namespace utvm::platforms::zephyr

@@ -246,7 +246,7 @@ ZephyrHandler::~ZephyrHandler() = default;
 api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_version*/) {
   api::ServerInfo info = server_info_for("zephyr", dir_);
   auto board = board_option("Name of the Zephyr board to build for (see `utvm boards zephyr`).",
-                            dir_, load_boards);
+                            dir_, kBoards);
   auto project_type = mlperf_project_type_option();
   const char* env_base = std::getenv("ZEPHYR_BASE");
   const bool have_env_base = env_base && *env_base;
@@ -298,7 +298,7 @@ api::ServerInfo ZephyrHandler::server_info_query(const std::string& /*tvm_versio
 void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
                                      const fs::path& standalone_crt_dir,
                                      const fs::path& project_dir, const json& options) {
-  const Board board = generate_board(options, dir_, find_board);
+  const Board board = generate_board(options, dir_, kBoards);
   const fs::path runtime = install::device_runtime(standalone_crt_dir, device_sources_);
   const bool mlperf = is_mlperf_project(options);
   const std::string zephyr_base = zephyr_base_for(options, json::object(), "generate_project");
@@ -415,7 +415,7 @@ void ZephyrHandler::generate_project(const fs::path& model_library_format_path,
 
 void ZephyrHandler::build(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "build", find_board);
+  const Board board = project_board(dir_, project, "build", kBoards);
   const std::string zephyr_base = zephyr_base_for(options, project.platform_fields, "build");
   if (!fs::is_directory(zephyr_base)) {
     throw api::ServerError(
@@ -474,7 +474,7 @@ void ZephyrHandler::build(const json& options) {
 
 void ZephyrHandler::flash(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "flash", find_board);
+  const Board board = project_board(dir_, project, "flash", kBoards);
   const fs::path build_dir = dir_ / "build";
   const fs::path elf = build_dir / "zephyr" / "zephyr.elf";
   if (!fs::is_regular_file(elf)) {
@@ -522,7 +522,7 @@ void ZephyrHandler::flash(const json& options) {
 
 OpenedDevice ZephyrHandler::open_stream(const json& options) {
   const ProjectRecord project = read_project_record(dir_);
-  const Board board = project_board(dir_, project, "open_transport", find_board);
+  const Board board = project_board(dir_, project, "open_transport", kBoards);
   if (board.is_qemu()) {
     const fs::path elf = dir_ / "build" / "zephyr" / "zephyr.elf";
     if (!fs::is_regular_file(elf)) {

@@ -187,7 +187,7 @@ TEST(ZephyrServer, ZephyrBaseIsRequiredOnlyWithoutTheEnvironment) {
 }
 
 TEST(ZephyrBoards, DataFileIsValidAndStrict) {
-  auto boards = load_boards(install().template_dir / "boards.json");
+  auto boards = kBoards.load(install().template_dir / "boards.json");
   ASSERT_TRUE(boards.count("qemu_cortex_m3"));
   const Board& q = boards.at("qemu_cortex_m3");
   EXPECT_TRUE(q.is_qemu());
@@ -201,7 +201,7 @@ TEST(ZephyrBoards, DataFileIsValidAndStrict) {
   EXPECT_EQ(n.usb->pid, 0x374b);
   EXPECT_FALSE(n.is_qemu());
   try {
-    find_board(install().template_dir / "boards.json", "esp32");
+    kBoards.find(install().template_dir / "boards.json", "esp32");
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kOption);
@@ -211,7 +211,7 @@ TEST(ZephyrBoards, DataFileIsValidAndStrict) {
   std::ofstream(bad) << R"({"boards": {"x": {"model": "m", "arch": "arm", "fpu": false,
       "flash": {"size": 1024}, "ram": {"size": 1024}}}})";
   try {
-    load_boards(bad);
+    kBoards.load(bad);
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
@@ -223,7 +223,7 @@ TEST(ZephyrBoards, DataFileIsValidAndStrict) {
 }
 
 TEST(ZephyrPrjConf, MatchesTheGoldenFiles) {
-  auto boards = load_boards(install().template_dir / "boards.json");
+  auto boards = kBoards.load(install().template_dir / "boards.json");
   const fs::path golden = fs::path(UTVM_SOURCE_DIR) / "platforms/zephyr/testdata";
   EXPECT_EQ(render_prj_conf(boards.at("qemu_cortex_m3"), {}),
             read_file(golden / "prj_qemu_cortex_m3.conf"));

@@ -31,6 +31,11 @@ struct RequiredTool {
   std::string when_env;
 };
 
+// One tool entry as platform.json and doctor-tools.json write it: {"name", "command": [...],
+// "fix", "optional", "when_env"}; the command defaults to NAME --version. nullopt for an entry
+// that is not an object with a name.
+std::optional<RequiredTool> required_tool_from_json(const nlohmann::json& entry);
+
 struct PlatformEntry {
   std::string name;
   std::filesystem::path template_dir;  // absolute

@@ -12,6 +12,9 @@ namespace utvm {
 // Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) to `out` as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
+
 // Whether `s` holds a C0 control character (U+0000..U+001F), DEL or a C1 control (U+0080..U+009F).
 bool has_control_char(std::string_view s);
 

@@ -116,6 +116,25 @@ class BoardFields {
   const Board& board_;
 };
 
+// A platform's board table: the name its own fields go under in boards.json and its strict reading
+// of one board (a BoardFields reading into its own `struct Board : platforms::Board`). The one
+// place a platform's load_boards / find_board are made; board_option, generate_board and
+// project_board take it.
+template <class PlatformBoard>
+struct BoardSchema {
+  std::string_view platform;
+  PlatformBoard (*read)(const std::filesystem::path& file, const Board& board);
+
+  // Every board of `file`, by name (load_boards' errors).
+  std::map<std::string, PlatformBoard> load(const std::filesystem::path& file) const {
+    return load_boards_as(file, platform, read);
+  }
+  // The board `name` of `file` (find_board's errors).
+  PlatformBoard find(const std::filesystem::path& file, const std::string& name) const {
+    return read(file, find_board(file, platform, name));
+  }
+};
+
 // The names of a board table (load_boards' or a platform's), in order.
 template <class AnyBoard>
 std::vector<std::string> board_names(const std::map<std::string, AnyBoard>& boards) {

@@ -81,8 +81,9 @@ fs::path build_firmware(const FirmwareRequest& request, const std::string& name)
   // The board's facts as generate_project writes them; rewritten only when they change, since
   // CMake reconfigures when an included file is touched.
   const fs::path board_cmake = dir / "board.cmake";
-  const std::string board_text = platforms::baremetal::board_cmake(
-      platforms::baremetal::find_board(source / "platforms/baremetal/boards.json", request.board));
+  const std::string board_text =
+      platforms::baremetal::board_cmake(platforms::baremetal::kBoards.find(
+          source / "platforms/baremetal/boards.json", request.board));
   std::stringstream old_text;
   old_text << std::ifstream(board_cmake).rdbuf();
   if (old_text.str() != board_text) std::ofstream(board_cmake) << board_text;

@@ -18,16 +18,14 @@ struct Board : platforms::Board {
   std::string echo_program;
 };
 
-Board find_board(const fs::path& path, const std::string& name) {
+Board read_board(const fs::path& path, const platforms::Board& common) {
   Board b;
-  static_cast<platforms::Board&>(b) = platforms::find_board(path, "minimal", name);
+  static_cast<platforms::Board&>(b) = common;
   b.echo_program = BoardFields(path, b).str("echo_program");
   return b;
 }
 
-std::map<std::string, platforms::Board> load_boards(const fs::path& path) {
-  return platforms::load_boards(path, "minimal");
-}
+constexpr BoardSchema<Board> kBoards{"minimal", &read_board};
 
 }  // namespace
 
@@ -35,14 +33,14 @@ MinimalHandler::MinimalHandler(fs::path dir) : DeviceHandler(dir), dir_(std::mov
 
 project_api::ServerInfo MinimalHandler::server_info_query(const std::string& /*tvm_version*/) {
   project_api::ServerInfo info = server_info_for("minimal", dir_);
-  info.project_options = {board_option("The loopback board.", dir_, load_boards)};
+  info.project_options = {board_option("The loopback board.", dir_, kBoards)};
   return info;
 }
 
 void MinimalHandler::generate_project(const fs::path& model_library_format_path,
                                       const fs::path& /*standalone_crt_dir*/,
                                       const fs::path& project_dir, const json& options) {
-  const Board board = generate_board(options, dir_, find_board);
+  const Board board = generate_board(options, dir_, kBoards);
   write_project(model_library_format_path, project_dir, "minimal",
                 [&](const ProjectDraft& draft) {
                   fs::copy_file(dir_ / "boards.json", draft.dir / "boards.json");
@@ -56,17 +54,17 @@ void MinimalHandler::generate_project(const fs::path& model_library_format_path,
 }
 
 void MinimalHandler::build(const json& /*options*/) {
-  project_board(dir_, read_project_record(dir_), "build", find_board);
+  project_board(dir_, read_project_record(dir_), "build", kBoards);
 }
 
 void MinimalHandler::flash(const json& /*options*/) {
-  project_board(dir_, read_project_record(dir_), "flash", find_board);
+  project_board(dir_, read_project_record(dir_), "flash", kBoards);
 }
 
 // Step 3 of the doc: how to reach the device. Everything else about the transport is
 // DeviceHandler's.
 OpenedDevice MinimalHandler::open_stream(const json& /*options*/) {
-  const Board board = project_board(dir_, read_project_record(dir_), "open_transport", find_board);
+  const Board board = project_board(dir_, read_project_record(dir_), "open_transport", kBoards);
   SpawnOptions spec;
   spec.argv = {board.echo_program};
   spec.cwd = dir_;
