@@ -6,6 +6,8 @@
 #   make bench   build and run the benchmarks (build/bin/utvm-bench)
 #   make fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make test-sanitize  the unit tests under ASan+UBSan (any report fails; .ci/run runs it)
+#   make deb-check  build the .deb, apt install it in a debootstrapped Debian 12 root, run host +
+#                baremetal there (root, network; not part of make test)
 #   make tidy    clang-tidy (.clang-tidy) over the production sources; any finding fails
 #   make format  reformat the sources with the project's .clang-format
 
@@ -20,7 +22,8 @@ SAN_TESTS ?= subprocess_test output_file_test npz_test utvm_mlf_tests options_te
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean package tidy
+.PHONY: all deps configure build test test-sanitize demo bench fuzz format clean package tidy \
+  deb-check
 
 all: build
 
@@ -47,6 +50,9 @@ test-sanitize: deps
 
 package: build
 	cmake --build $(BUILD_DIR) --target package
+
+deb-check: package
+	bash packaging/tests/clean_install_check.sh $(wildcard $(BUILD_DIR)/packages/utvm_*.deb)
 
 demo: deps
 	$(MAKE) build

@@ -38,11 +38,12 @@ BUILD=(
   libdlpack-dev zlib1g-dev libsimavr-dev libelf-dev nettle-dev
 )
 # Tests, benchmarks, fuzzing, formatting, packaging; hyperfine times the CLI end to end for
-# docs/performance.md; zsh and fish run the completion scripts, groff renders the man page
+# docs/performance.md; zsh and fish run the completion scripts, groff renders the man page;
+# debootstrap makes the clean Debian 12 root of `make deb-check`
 TEST_TOOLS=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev python3
-  hyperfine dpkg-dev fakeroot zsh fish groff-base
+  hyperfine dpkg-dev fakeroot zsh fish groff-base debootstrap
 )
 
 PACKAGES=("${RUNTIME[@]}" "${BAREMETAL_TOOLS[@]}" "${ARDUINO_TOOLS[@]}" "${ZEPHYR_TOOLS[@]}"

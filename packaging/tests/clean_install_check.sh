@@ -52,7 +52,7 @@ in_root apt-get install -y -q "$work/$(basename "$deb")" >"$root$work/install.lo
   fail "apt install ./$(basename "$deb"): $(tail -20 "$root$work/install.log")"
 end=$(date +%s)
 echo "apt install ./$(basename "$deb"): $((end - start)) s (downloads included)"
-grep -E "newly installed|need to get|additional disk space" "$root$work/install.log"
+grep -iE "newly installed|need to get|additional disk space" "$root$work/install.log"
 
 [ "$(in_root sh -c 'command -v utvm')" = /usr/bin/utvm ] || fail "utvm is not /usr/bin/utvm"
 step() {  # name command... (run in the root, in $work)
