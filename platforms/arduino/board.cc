@@ -4,10 +4,7 @@
 
 namespace utvm::platforms::arduino {
 
-Board read_board(const std::filesystem::path& path, const platforms::Board& common) {
-  Board b;
-  static_cast<platforms::Board&>(b) = common;
-  BoardFields f(path, common);
+void read_board(Board& b, const BoardFields& f) {
   f.require(!b.cpu.empty(), "cpu");
   f.require(!b.arch.empty(), "arch");
   f.require(!b.model.empty(), "model");
@@ -24,7 +21,6 @@ Board read_board(const std::filesystem::path& path, const platforms::Board& comm
   }
   if (b.is_avr() && b.avrdude_part.empty()) f.bad("avrdude", "present for an AVR board");
   b.note = f.str("note", false);
-  return b;
 }
 
 }  // namespace utvm::platforms::arduino

@@ -23,9 +23,9 @@ struct Board : platforms::Board {
   bool emulated() const { return emulator.has_value(); }
 };
 
-// One board of `file` read strictly (the common fields this platform needs and its own);
-// utvm::Error(kBadInput) naming the file, board and field.
-Board read_board(const std::filesystem::path& file, const platforms::Board& common);
+// This platform's reading of one board (`board` holds the common fields): what it requires and
+// its own fields; utvm::Error(kBadInput) naming the file, board and field.
+void read_board(Board& board, const BoardFields& fields);
 
 // This platform's boards: kBoards.load(file) and kBoards.find(file, name) (unknown board:
 // utvm::Error(kOption) listing the known ones).

@@ -6,10 +6,7 @@
 
 namespace utvm::platforms::baremetal {
 
-Board read_board(const std::filesystem::path& path, const platforms::Board& common) {
-  Board b;
-  static_cast<platforms::Board&>(b) = common;
-  BoardFields f(path, common);
+void read_board(Board& b, const BoardFields& f) {
   f.require(!b.cpu.empty(), "cpu");
   f.require(b.flash.size != 0, "flash");
   f.require(b.ram.size != 0, "ram");
@@ -21,7 +18,6 @@ Board read_board(const std::filesystem::path& path, const platforms::Board& comm
   b.uart_base = f.number_in(uart, "uart", "base");
   b.timer = f.str("timer");
   if (b.timer != "systick" && b.timer != "dwt") f.bad("timer", "\"systick\" or \"dwt\"");
-  return b;
 }
 
 std::string board_cmake(const Board& board) {

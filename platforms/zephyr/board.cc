@@ -2,10 +2,7 @@
 
 namespace utvm::platforms::zephyr {
 
-Board read_board(const std::filesystem::path& path, const platforms::Board& common) {
-  Board b;
-  static_cast<platforms::Board&>(b) = common;
-  BoardFields f(path, common);
+void read_board(Board& b, const BoardFields& f) {
   f.require(!b.model.empty(), "model");
   f.require(!b.arch.empty(), "arch");
   if (b.emulator) {
@@ -20,7 +17,6 @@ Board read_board(const std::filesystem::path& path, const platforms::Board& comm
     b.recommended_heap_size_bytes = f.number("recommended_heap_size_bytes");
   b.toolchain = f.string_map("toolchain");
   b.compile_options = f.strings("compile_options", false);
-  return b;
 }
 
 }  // namespace utvm::platforms::zephyr

@@ -74,16 +74,6 @@ struct Board {
 std::map<std::string, Board> load_boards(const std::filesystem::path& path,
                                          std::string_view platform);
 
-// Every board of `path` read into a platform's own board type by `read(path, board)` (the
-// platform's BoardFields reading of what it requires and its own fields), by name.
-template <class Read>
-auto load_boards_as(const std::filesystem::path& path, std::string_view platform, Read read) {
-  std::map<std::string, decltype(read(path, std::declval<const Board&>()))> boards;
-  for (const auto& [name, board] : load_boards(path, platform))
-    boards.emplace(name, read(path, board));
-  return boards;
-}
-
 // The board `name` of `path`; utvm::Error(kOption) "unknown board '<name>' (<platform> boards:
 // <known>)" when there is none.
 Board find_board(const std::filesystem::path& path, std::string_view platform,
@@ -117,21 +107,32 @@ class BoardFields {
 };
 
 // A platform's board table: the name its own fields go under in boards.json and its strict reading
-// of one board (a BoardFields reading into its own `struct Board : platforms::Board`). The one
-// place a platform's load_boards / find_board are made; board_option, generate_board and
-// project_board take it.
+// of one board, `read(board, fields)`: `board` (its own `struct Board : platforms::Board`) arrives
+// holding the common fields; `read` checks what the platform requires with `fields` and fills in
+// its own. The one place a platform's boards are loaded and found; board_option, generate_board
+// and project_board take it.
 template <class PlatformBoard>
 struct BoardSchema {
   std::string_view platform;
-  PlatformBoard (*read)(const std::filesystem::path& file, const Board& board);
+  void (*read)(PlatformBoard& board, const BoardFields& fields);
 
   // Every board of `file`, by name (load_boards' errors).
   std::map<std::string, PlatformBoard> load(const std::filesystem::path& file) const {
-    return load_boards_as(file, platform, read);
+    std::map<std::string, PlatformBoard> boards;
+    for (const auto& [name, common] : load_boards(file, platform))
+      boards.emplace(name, from(file, common));
+    return boards;
   }
   // The board `name` of `file` (find_board's errors).
   PlatformBoard find(const std::filesystem::path& file, const std::string& name) const {
-    return read(file, find_board(file, platform, name));
+    return from(file, find_board(file, platform, name));
+  }
+  // `common` (a board of `file`) read strictly into the platform's type.
+  PlatformBoard from(const std::filesystem::path& file, const Board& common) const {
+    PlatformBoard board;
+    static_cast<Board&>(board) = common;
+    read(board, BoardFields(file, common));
+    return board;
   }
 };
 

@@ -18,11 +18,8 @@ struct Board : platforms::Board {
   std::string echo_program;
 };
 
-Board read_board(const fs::path& path, const platforms::Board& common) {
-  Board b;
-  static_cast<platforms::Board&>(b) = common;
-  b.echo_program = BoardFields(path, b).str("echo_program");
-  return b;
+void read_board(Board& b, const BoardFields& f) {
+  b.echo_program = f.str("echo_program");
 }
 
 constexpr BoardSchema<Board> kBoards{"minimal", &read_board};
